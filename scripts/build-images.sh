@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Builds the step images Sluice's tests and examples use, without any registry:
+#   sluice/busybox:1  a busybox-static root (imports in about a second)
+#   sluice/sklearn:1  a Debian minbase root with python3-sklearn + examples/sklearn baked in
+# Rebuilds only what is missing or stale (the sklearn tag carries a hash of the examples).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+source "$here/lib.sh"
+repo="$(cd "$here/.." && pwd)"
+
+image_label() { docker image inspect -f "{{ index .Config.Labels \"$2\" }}" "$1" 2>/dev/null || true; }
+
+if ! docker image inspect sluice/busybox:1 >/dev/null 2>&1; then
+  say "building image sluice/busybox:1 from Debian's busybox-static"
+  root="$(mktemp -d)"
+  mkdir -p "$root/bin" "$root/tmp" "$root/sluice/inputs" "$root/sluice/outputs" "$root/etc"
+  cp /bin/busybox "$root/bin/busybox"
+  for cmd in $("$root/bin/busybox" --list); do [ "$cmd" = busybox ] || ln -s busybox "$root/bin/$cmd"; done
+  echo 'root:x:0:0:root:/root:/bin/sh' > "$root/etc/passwd"
+  tar -C "$root" -c . | docker import -c 'ENV PATH=/bin' -c 'CMD ["/bin/sh"]' - sluice/busybox:1 >/dev/null
+  rm -rf "$root"
+fi
+
+want_hash="$(cd "$repo/examples/sklearn" && cat ./*.py | sha256sum | cut -c1-16)"
+if [ "$(image_label sluice/sklearn:1 sluice.examples)" != "$want_hash" ]; then
+  rootfs="$SLUICE_TOOLS_DIR/rootfs-sklearn"
+  if [ ! -f "$rootfs/.sluice-complete" ]; then
+    say "debootstrap: Debian bookworm minbase + python3-sklearn into $rootfs (about a minute)"
+    rm -rf "$rootfs"
+    debootstrap --variant=minbase --include=python3-sklearn,python3-numpy,python3-pandas \
+      bookworm "$rootfs" http://deb.debian.org/debian >"$SLUICE_SERVICES_DIR/debootstrap.log" 2>&1 \
+      || die "debootstrap failed; see $SLUICE_SERVICES_DIR/debootstrap.log"
+    rm -rf "$rootfs/var/cache/apt/archives"/*.deb "$rootfs/var/lib/apt/lists"/*
+    touch "$rootfs/.sluice-complete"
+  fi
+  say "importing image sluice/sklearn:1 (about 20 s)"
+  rm -rf "$rootfs/opt/sluice" && mkdir -p "$rootfs/opt/sluice" "$rootfs/sluice/inputs" "$rootfs/sluice/outputs"
+  cp "$repo"/examples/sklearn/*.py "$rootfs/opt/sluice/"
+  tar -C "$rootfs" --exclude=./.sluice-complete -c . | docker import \
+    -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    -c 'ENV PYTHONDONTWRITEBYTECODE=1' -c "LABEL sluice.examples=$want_hash" \
+    -c 'WORKDIR /opt/sluice' - sluice/sklearn:1 >/dev/null
+fi
+say "images ready: sluice/busybox:1 sluice/sklearn:1"
