@@ -1,0 +1,20 @@
+import type { ArtifactRef, ArtifactStore } from '../core/artifacts/store.js';
+import type { Db } from '../core/db/connect.js';
+import type { LogStore } from '../core/logs/store.js';
+import type { Executor } from './executors/types.js';
+
+/** Resolves an input URI scheme that is not plain storage (e.g. models:/, datasets:/). */
+export type UriResolver = (uri: string) => Promise<ArtifactRef | undefined>;
+
+export interface ActivityDeps {
+  db: Db;
+  artifacts: ArtifactStore;
+  logs: LogStore;
+  /** Executors by name; `defaultExecutor` runs steps without an override. */
+  executors: Partial<Record<'docker' | 'process' | 'kubernetes', Executor>>;
+  defaultExecutor: 'docker' | 'process' | 'kubernetes';
+  /** Per-step working directories live under here (same path across attempts). */
+  workRoot: string;
+  /** Extra URI schemes, by prefix (`models:/`, `datasets:/`). */
+  resolvers?: Record<string, UriResolver>;
+}

@@ -1,0 +1,13 @@
+import type { ActivityDeps } from './deps.js';
+import { executeStepActivity } from './executeStep.js';
+import { recordRunActivity } from './recordRun.js';
+
+export type { ActivityDeps } from './deps.js';
+
+/** Every activity, built from its clients; workflows type their proxies from this factory. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    executeStep: executeStepActivity(deps),
+    recordRun: recordRunActivity(deps),
+  };
+}

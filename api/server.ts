@@ -1,0 +1,26 @@
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { app } from './app.js';
+import type { AppDeps } from './deps.js';
+
+/** Builds the Fastify instance with the app registered; does not listen. */
+export async function buildServer(deps: AppDeps, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
+  const server = Fastify({
+    logger: opts.logger === false ? false : { level: deps.config.logLevel },
+    // Per-request lines drown the console of the embedded stack; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: deps.config.api.bodyLimitBytes,
+    genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'].slice(0, 64) : randomUUID()),
+    requestIdHeader: false,
+  });
+  server.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  await server.register(app, { deps });
+  return server;
+}
+
+/** The only place that listens. */
+export async function listen(server: FastifyInstance, host: string, port: number): Promise<string> {
+  return server.listen({ host, port });
+}

@@ -1,0 +1,107 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const optionalText = z.string().trim().min(1).optional();
+
+/**
+ * Everything Sluice reads from the environment, in one place. Parsed once at start
+ * (workers/, cli/); tests pass their own objects instead of mutating process.env.
+ */
+const envSchema = z.object({
+  SLUICE_DATA_DIR: z.string().min(1).default('./.sluice'),
+  SLUICE_HOST: z.string().min(1).default('127.0.0.1'),
+  SLUICE_PORT: port.default(8001),
+  SLUICE_TEMPORAL_ADDRESS: optionalText,
+  SLUICE_TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  SLUICE_TEMPORAL_BIN: optionalText,
+  SLUICE_TEMPORAL_PORT: port.default(7233),
+  SLUICE_TEMPORAL_UI_PORT: port.default(8233),
+  SLUICE_TASK_QUEUE: z.string().min(1).default('sluice-pipelines-v1'),
+  SLUICE_TOOLS_DIR: optionalText,
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'expected a postgres:// URL' }).optional(),
+  SLUICE_EXECUTOR: z.enum(['auto', 'docker', 'process']).default('auto'),
+  SLUICE_DOCKER_NETWORK: z.enum(['none', 'host']).default('none'),
+  SLUICE_S3_BUCKET: optionalText,
+  SLUICE_S3_PREFIX: z.string().default(''),
+  SLUICE_S3_ENDPOINT: z.url().optional(),
+  SLUICE_S3_REGION: z.string().min(1).default('us-east-1'),
+  SLUICE_S3_ACCESS_KEY_ID: optionalText,
+  SLUICE_S3_SECRET_ACCESS_KEY: optionalText,
+  SLUICE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SLUICE_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  SLUICE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  SLUICE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+});
+
+export type ArtifactConfig =
+  | { kind: 'local'; root: string }
+  | {
+      kind: 's3'; bucket: string; prefix: string; endpoint?: string; region: string;
+      accessKeyId?: string; secretAccessKey?: string; forcePathStyle: boolean;
+    };
+
+export interface Config {
+  dataDir: string;
+  api: { host: string; port: number; bodyLimitBytes: number; rateLimitPerMinute: number };
+  temporal: {
+    /** Undefined: the embedded stack starts a dev server. */
+    address?: string;
+    namespace: string;
+    taskQueue: string;
+    bin?: string;
+    devServerPort: number;
+    uiPort: number;
+  };
+  toolsDir?: string;
+  /** Undefined: embedded PGlite under the data dir. */
+  databaseUrl?: string;
+  artifacts: ArtifactConfig;
+  executor: { kind: 'auto' | 'docker' | 'process'; dockerNetwork: 'none' | 'host' };
+  logLevel: z.infer<typeof envSchema>['SLUICE_LOG_LEVEL'];
+  workerConcurrency: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; throws ConfigError naming each bad variable and what it expects. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
+  const relevant = Object.fromEntries(
+    Object.entries(env).filter(([k, v]) => (k.startsWith('SLUICE_') || k === 'DATABASE_URL') && v !== ''),
+  );
+  const parsed = envSchema.safeParse(relevant);
+  if (!parsed.success) {
+    throw new ConfigError(`invalid configuration:\n${z.prettifyError(parsed.error)}`);
+  }
+  const e = parsed.data;
+  if (e.SLUICE_S3_ACCESS_KEY_ID && !e.SLUICE_S3_SECRET_ACCESS_KEY) {
+    throw new ConfigError('invalid configuration: SLUICE_S3_SECRET_ACCESS_KEY is required when SLUICE_S3_ACCESS_KEY_ID is set');
+  }
+  const dataDir = resolve(e.SLUICE_DATA_DIR);
+  const artifacts: ArtifactConfig = e.SLUICE_S3_BUCKET
+    ? {
+        kind: 's3', bucket: e.SLUICE_S3_BUCKET, prefix: e.SLUICE_S3_PREFIX, endpoint: e.SLUICE_S3_ENDPOINT,
+        region: e.SLUICE_S3_REGION, accessKeyId: e.SLUICE_S3_ACCESS_KEY_ID,
+        secretAccessKey: e.SLUICE_S3_SECRET_ACCESS_KEY, forcePathStyle: e.SLUICE_S3_ENDPOINT !== undefined,
+      }
+    : { kind: 'local', root: resolve(dataDir, 'artifacts') };
+  return Object.freeze({
+    dataDir,
+    api: {
+      host: e.SLUICE_HOST, port: e.SLUICE_PORT, bodyLimitBytes: e.SLUICE_BODY_LIMIT_BYTES,
+      rateLimitPerMinute: e.SLUICE_RATE_LIMIT_PER_MINUTE,
+    },
+    temporal: {
+      address: e.SLUICE_TEMPORAL_ADDRESS, namespace: e.SLUICE_TEMPORAL_NAMESPACE, taskQueue: e.SLUICE_TASK_QUEUE,
+      bin: e.SLUICE_TEMPORAL_BIN, devServerPort: e.SLUICE_TEMPORAL_PORT, uiPort: e.SLUICE_TEMPORAL_UI_PORT,
+    },
+    toolsDir: e.SLUICE_TOOLS_DIR,
+    databaseUrl: e.DATABASE_URL,
+    artifacts,
+    executor: { kind: e.SLUICE_EXECUTOR, dockerNetwork: e.SLUICE_DOCKER_NETWORK },
+    logLevel: e.SLUICE_LOG_LEVEL,
+    workerConcurrency: e.SLUICE_WORKER_CONCURRENCY,
+  });
+}

@@ -1,0 +1,36 @@
+import { mkdir } from 'node:fs/promises';
+import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
+import type { Database } from './database.js';
+
+export type Db = Kysely<Database>;
+
+export interface DbTarget {
+  /** postgres:// URL; when absent, an embedded PGlite database in `pgliteDir` (or in memory). */
+  databaseUrl?: string;
+  pgliteDir?: string;
+  /** Postgres search_path schema (tests use one schema each). */
+  schema?: string;
+  poolSize?: number;
+}
+
+/**
+ * Opens the metadata database. PGlite goes through kysely's own PGliteDialect, which
+ * serialises transactions on PGlite's single session (see FIELD-NOTES).
+ */
+export async function openDb(target: DbTarget): Promise<Db> {
+  if (target.databaseUrl) {
+    const { default: pg } = await import('pg');
+    // bigint (e.g. artifact sizes) as JS numbers: sizes stay far below 2^53.
+    pg.types.setTypeParser(20, (v: string) => Number(v));
+    const pool = new pg.Pool({
+      connectionString: target.databaseUrl,
+      max: target.poolSize ?? 10,
+      ...(target.schema ? { options: `-c search_path=${target.schema}` } : {}),
+    });
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  if (target.pgliteDir) await mkdir(target.pgliteDir, { recursive: true });
+  const pglite = await PGlite.create(target.pgliteDir);
+  return new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
+}

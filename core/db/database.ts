@@ -1,0 +1,15 @@
+import type { ApiKeysTable, EventsTable } from './tables/access.js';
+import type { PipelinesTable, PipelineVersionsTable } from './tables/pipelines.js';
+import type { ArtifactsTable, RunStepsTable, RunsTable, StepCacheTable } from './tables/runs.js';
+
+/** The whole metadata schema, as kysely sees it. Only types live here. */
+export interface Database {
+  pipelines: PipelinesTable;
+  pipeline_versions: PipelineVersionsTable;
+  runs: RunsTable;
+  run_steps: RunStepsTable;
+  artifacts: ArtifactsTable;
+  step_cache: StepCacheTable;
+  api_keys: ApiKeysTable;
+  events: EventsTable;
+}

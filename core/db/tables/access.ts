@@ -1,0 +1,29 @@
+import type { Insertable, Selectable } from 'kysely';
+import type { JsonWithDefault, NullableTimestamp, Serial, Timestamp } from './common.js';
+
+export type Role = 'viewer' | 'operator' | 'admin';
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  role: Role;
+  key_hash: string;
+  created_by: string | null;
+  created_at: Timestamp;
+  expires_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+export interface EventsTable {
+  id: Serial;
+  at: Timestamp;
+  actor: string;
+  action: string;
+  resource_type: string;
+  resource_id: string;
+  request_id: string | null;
+  details: JsonWithDefault;
+}
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type NewApiKey = Insertable<ApiKeysTable>;
+export type EventRow = Selectable<EventsTable>;
+export type NewEvent = Insertable<EventsTable>;

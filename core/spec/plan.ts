@@ -1,0 +1,129 @@
+/** Compiles a validated spec and resolved params into the JSON-serialisable plan the workflow walks. */
+import { stepDependencies, topoOrder } from './dag.js';
+import { parseExpr, type Expr } from './expr.js';
+import { isSourceUri, parseInputSource } from './inputs.js';
+import type { ResolvedParams } from './params.js';
+import type { ContainerStepSpec, Executor, PipelineSpec, StepSpec } from './schema.js';
+import { renderTemplate } from './template.js';
+import { parseDuration, parseMemory } from './units.js';
+
+export type InputSource = { type: 'step'; step: string; output: string } | { type: 'uri'; uri: string };
+
+export interface PlanStep {
+  id: string;
+  kind: 'container';
+  image: string;
+  command: string[];
+  args: string[];
+  env: Record<string, string>;
+  inputs: Record<string, InputSource>;
+  outputs: string[];
+  resources: { cpu?: number; memoryMb?: number; gpus?: number };
+  timeoutMs: number;
+  retry: { maximumAttempts: number; initialIntervalMs: number; backoffCoefficient: number; maximumIntervalMs: number };
+  cache: boolean;
+  when?: Expr;
+  whenSource?: string;
+  executor?: Executor;
+  /** All direct dependencies (explicit, inputs, `when` references), deduplicated and sorted. */
+  dependsOn: string[];
+}
+
+export interface Plan {
+  pipeline: string;
+  version: number;
+  params: ResolvedParams;
+  parallelism: number;
+  onFailure: 'cancel' | 'wait';
+  /** Topological order; ties keep the order of the spec. */
+  steps: PlanStep[];
+}
+
+export interface CompileOptions {
+  version: number;
+  /** `false` disables the cache on every step (e.g. `sluice run --no-cache`). */
+  cache?: boolean;
+}
+
+export const DEFAULT_TIMEOUT = '1h';
+/** Temporal's own default: the retry interval is capped at 100x the initial interval. */
+const DEFAULT_MAX_BACKOFF_FACTOR = 100;
+
+function resolveInput(src: string, params: ResolvedParams): InputSource {
+  const ref = parseInputSource(src);
+  if (typeof ref === 'string') throw new Error(ref);
+  if (ref.type !== 'param') return ref;
+  const value = params[ref.name];
+  if (typeof value !== 'string' || !isSourceUri(value)) {
+    throw new Error(`param '${ref.name}' must hold a URI to be used as an input, got ${JSON.stringify(value)}`);
+  }
+  return { type: 'uri', uri: value };
+}
+
+function commonFields(spec: PipelineSpec, step: StepSpec, params: ResolvedParams, opts: CompileOptions) {
+  const retries = step.retries;
+  const initialIntervalMs = parseDuration(retries?.backoff ?? '1s');
+  return {
+    id: step.id,
+    inputs: Object.fromEntries(Object.entries(step.inputs ?? {}).map(([k, src]) => [k, resolveInput(src, params)])),
+    outputs: [...(step.outputs ?? [])],
+    timeoutMs: parseDuration(step.timeout ?? DEFAULT_TIMEOUT),
+    retry: {
+      maximumAttempts: retries?.attempts ?? 1,
+      initialIntervalMs,
+      backoffCoefficient: retries?.coefficient ?? 2,
+      maximumIntervalMs:
+        retries?.maxBackoff !== undefined ? parseDuration(retries.maxBackoff) : initialIntervalMs * DEFAULT_MAX_BACKOFF_FACTOR,
+    },
+    cache: opts.cache === false ? false : (step.cache ?? spec.settings.cache),
+    ...(step.when !== undefined ? { when: parseExpr(step.when), whenSource: step.when } : {}),
+    dependsOn: stepDependencies(step),
+  };
+}
+
+function containerFields(spec: PipelineSpec, step: ContainerStepSpec, params: ResolvedParams) {
+  const render = (s: string): string => renderTemplate(s, params);
+  const { cpu, memory, gpus } = step.resources ?? {};
+  const executor = step.executor ?? spec.settings.executor;
+  return {
+    kind: step.kind,
+    image: step.image,
+    command: (step.command ?? []).map(render),
+    args: (step.args ?? []).map(render),
+    env: Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, render(v)])),
+    resources: {
+      ...(cpu !== undefined ? { cpu } : {}),
+      ...(memory !== undefined ? { memoryMb: Math.ceil(parseMemory(memory)) } : {}),
+      ...(gpus !== undefined ? { gpus } : {}),
+    },
+    ...(executor !== undefined ? { executor } : {}),
+  };
+}
+
+/** Expects a spec accepted by parsePipelineSpec and params from resolveParams; throws on anything else. */
+export function compilePlan(spec: PipelineSpec, params: ResolvedParams, opts: CompileOptions): Plan {
+  const compiled = new Map<string, PlanStep>();
+  for (const step of spec.steps) {
+    const common = commonFields(spec, step, params, opts);
+    switch (step.kind) {
+      case 'container':
+        compiled.set(step.id, { ...common, ...containerFields(spec, step, params) });
+        break;
+      default: {
+        const unknownKind: never = step.kind;
+        throw new Error(`unsupported step kind '${String(unknownKind)}'`);
+      }
+    }
+  }
+  const deps = new Map([...compiled.values()].map((s) => [s.id, s.dependsOn]));
+  const topo = topoOrder([...compiled.keys()], deps);
+  if (!topo.ok) throw new Error(`cycle: ${topo.cycle.join(' -> ')}`);
+  return {
+    pipeline: spec.name,
+    version: opts.version,
+    params: { ...params },
+    parallelism: spec.settings.parallelism,
+    onFailure: spec.settings.onFailure,
+    steps: topo.order.map((id) => compiled.get(id)!),
+  };
+}

@@ -1,0 +1,120 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { createServer } from 'node:net';
+import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTES } from './search-attributes.js';
+
+export interface DevServerOptions {
+  binary: string;
+  /** SQLite file for persistence; in memory when absent. */
+  dbFile?: string;
+  port?: number;
+  /** UI port; no UI when `headless`. */
+  uiPort?: number;
+  headless?: boolean;
+  namespace?: string;
+  /**
+   * Own process group (default true): a Ctrl-C in the terminal then reaches only us, and we stop
+   * the server in order (it must flush its SQLite file). Tests pass false so it dies with them.
+   */
+  detached?: boolean;
+  /** Where the server's own output goes (a file path); discarded when absent. */
+  logFile?: string;
+  startTimeoutMs?: number;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl?: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function portTaken(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(true));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(false)));
+  });
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+}
+
+/** Starts `temporal server start-dev` on 127.0.0.1 and waits until it answers. */
+export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
+  const port = opts.port ?? (await freePort());
+  if (await portTaken(port)) {
+    throw new Error(`port ${port} is already in use; is another Temporal server running? ` +
+      'Set SLUICE_TEMPORAL_PORT to another port, or SLUICE_TEMPORAL_ADDRESS to use that server.');
+  }
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port),
+    '--namespace', opts.namespace ?? 'default', '--log-level', 'warn'];
+  if (opts.dbFile) args.push('--db-filename', opts.dbFile);
+  if (opts.headless || opts.uiPort === undefined) args.push('--headless');
+  else args.push('--ui-port', String(opts.uiPort), '--ui-ip', '127.0.0.1');
+  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+
+  const child = spawn(opts.binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached ?? true });
+  const out = opts.logFile ? createWriteStream(opts.logFile, { flags: 'a' }) : undefined;
+  const tail: string[] = [];
+  const keep = (b: Buffer) => {
+    out?.write(b);
+    tail.push(b.toString());
+    if (tail.length > 30) tail.shift();
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const gone = exited(child);
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await gone;
+      clearTimeout(timer);
+    }
+    out?.end();
+  };
+
+  const address = `127.0.0.1:${port}`;
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 30_000);
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(`temporal dev server exited with code ${child.exitCode}:\n${tail.join('').slice(-2000)}`);
+    }
+    try {
+      const conn = await Connection.connect({ address, connectTimeout: 1000 });
+      await conn.workflowService.getSystemInfo({});
+      await conn.close();
+      break;
+    } catch (err) {
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`temporal dev server did not answer on ${address} in time: ${(err as Error).message}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  return {
+    address,
+    uiUrl: opts.headless || opts.uiPort === undefined ? undefined : `http://127.0.0.1:${opts.uiPort}`,
+    pid: child.pid ?? -1,
+    stop,
+  };
+}

@@ -1,0 +1,17 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/**
+ * Custom search attributes every Sluice run carries, so runs are findable in the Temporal UI.
+ * The run id attribute is `SluiceRunId`: Temporal reserves `RunId` for its own run ids.
+ * Pure (no I/O): workflows import the keys too.
+ */
+export const PipelineNameKey = defineSearchAttributeKey('PipelineName', SearchAttributeType.KEYWORD);
+export const SluiceRunIdKey = defineSearchAttributeKey('SluiceRunId', SearchAttributeType.KEYWORD);
+export const TriggerKey = defineSearchAttributeKey('Trigger', SearchAttributeType.KEYWORD);
+
+/** name=Type pairs for `temporal server start-dev --search-attribute`. */
+export const SEARCH_ATTRIBUTES: Record<string, 'Keyword'> = {
+  [PipelineNameKey.name]: 'Keyword',
+  [SluiceRunIdKey.name]: 'Keyword',
+  [TriggerKey.name]: 'Keyword',
+};

@@ -1,0 +1,96 @@
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, type Worker } from '@temporalio/worker';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import type { ActivityDeps } from '../activities/deps.js';
+import { DockerExecutor, ProcessExecutor } from '../activities/executors/index.js';
+import { LocalArtifactStore } from '../core/artifacts/local.js';
+import type { ArtifactStore } from '../core/artifacts/store.js';
+import { openDb, type Db } from '../core/db/connect.js';
+import { migrateToLatest } from '../core/db/migrate.js';
+import { FileLogStore } from '../core/logs/index.js';
+import { compilePlan, parsePipelineSpec, resolveParams, type Plan } from '../core/spec/index.js';
+import { createWorker, workflowsPath } from '../workers/worker.js';
+import type { RunInput, RunStatus } from '../workflows/types.js';
+import { uniqueId } from './services.js';
+
+const quiet = { log() {}, info() {}, warn() {}, error() {}, debug() {}, trace() {} };
+let bundle: Promise<{ code: string }> | undefined;
+
+/** The workflow bundle, built once per test file. */
+export function workflowBundle(): Promise<{ code: string }> {
+  bundle ??= bundleWorkflowCode({ workflowsPath, logger: quiet });
+  return bundle;
+}
+
+export interface Harness {
+  client: Client;
+  db: Db;
+  deps: ActivityDeps;
+  dir: string;
+  taskQueue: string;
+  newWorker(overrides?: Partial<ActivityDeps>): Promise<Worker>;
+  close(): Promise<void>;
+}
+
+/**
+ * Real pieces for a test file: the shared dev server, a migrated DB (PGlite unless given),
+ * a local artifact store and log store in a temp dir, docker + process executors, and a
+ * task queue of its own.
+ */
+export async function createHarness(opts: { db?: Db; artifacts?: ArtifactStore; defaultExecutor?: 'docker' | 'process' } = {}): Promise<Harness> {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-test-'));
+  const db = opts.db ?? (await openDb({}));
+  await migrateToLatest(db);
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  const native = await NativeConnection.connect({ address: inject('temporalAddress') });
+  const client = new Client({ connection });
+  const taskQueue = uniqueId('tq');
+  const deps: ActivityDeps = {
+    db,
+    artifacts: opts.artifacts ?? new LocalArtifactStore(join(dir, 'artifacts')),
+    logs: new FileLogStore(join(dir, 'logs')),
+    executors: { process: new ProcessExecutor(), docker: new DockerExecutor() },
+    defaultExecutor: opts.defaultExecutor ?? 'process',
+    workRoot: join(dir, 'work'),
+  };
+  return {
+    client, db, deps, dir, taskQueue,
+    newWorker: async (overrides = {}) => createWorker({
+      connection: native, namespace: 'default', taskQueue, deps: { ...deps, ...overrides },
+      maxConcurrentActivities: 20, workflowBundle: await workflowBundle(),
+    }),
+    close: async () => {
+      await connection.close();
+      await native.close();
+      if (!opts.db) await db.destroy();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Parses, resolves and compiles a spec given as YAML, failing the test loudly on any issue. */
+export function planFrom(yaml: string, params: Record<string, unknown> = {}, opts: { cache?: boolean } = {}): Plan {
+  const parsed = parsePipelineSpec(yaml);
+  if (!parsed.ok) throw new Error(`bad spec: ${JSON.stringify(parsed.errors)}`);
+  const resolved = resolveParams(parsed.spec, params);
+  if (!resolved.ok) throw new Error(`bad params: ${JSON.stringify(resolved.errors)}`);
+  return compilePlan(parsed.spec, resolved.params, { version: 1, ...opts });
+}
+
+export function runInput(plan: Plan, extra: Partial<RunInput> = {}): RunInput {
+  return { runId: uniqueId(plan.pipeline), plan, trigger: 'test', ...extra };
+}
+
+/** Starts runPipeline and waits; returns the final status or the failure. */
+export async function runToEnd(h: Harness, input: RunInput): Promise<{ status?: RunStatus; error?: WorkflowFailedError }> {
+  const handle = await h.client.workflow.start('runPipeline', { taskQueue: h.taskQueue, workflowId: `run-${input.runId}`, args: [input] });
+  try {
+    return { status: await handle.result() };
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) return { error: err };
+    throw err;
+  }
+}

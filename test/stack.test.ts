@@ -1,0 +1,58 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../core/config.js';
+import { freePort } from '../core/temporal/dev-server.js';
+import { startStack } from '../workers/stack.js';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('the embedded stack', () => {
+  const dirs: string[] = [];
+  afterAll(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
+
+  it('starts everything, answers health checks, stops cleanly, and restarts on the same data dir', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'sluice-stack-'));
+    dirs.push(dataDir);
+    const env = {
+      SLUICE_DATA_DIR: dataDir, SLUICE_PORT: String(await freePort()), SLUICE_TEMPORAL_PORT: String(await freePort()),
+      SLUICE_TEMPORAL_UI_PORT: String(await freePort()), SLUICE_TEMPORAL_BIN: inject('temporalBinary'),
+      SLUICE_EXECUTOR: 'process', SLUICE_LOG_LEVEL: 'warn',
+    };
+    const config = loadConfig(env);
+    const progress: string[] = [];
+    const stack = await startStack(config, (m) => progress.push(m));
+    expect(progress.join('\n')).toMatch(/applied migrations/);
+    const health = await fetch(`${stack.apiUrl}/healthz`);
+    expect(health.status).toBe(200);
+    const ready = await fetch(`${stack.apiUrl}/readyz`);
+    expect(await ready.json()).toMatchObject({ status: 'ready' });
+    expect((await fetch(stack.temporalUiUrl!)).status).toBe(200);
+    // A second stack on the same data dir is refused while the first runs.
+    await expect(startStack(config, () => {})).rejects.toThrow(/already running/);
+
+    const pidFile = join(dataDir, 'sluice.pid');
+    expect(existsSync(pidFile)).toBe(true);
+    const devPid = stack.temporalPid!;
+    expect(alive(devPid)).toBe(true);
+    await stack.stop();
+    expect(alive(devPid)).toBe(false);
+    expect(existsSync(pidFile)).toBe(false);
+    await expect(fetch(`${stack.apiUrl}/healthz`)).rejects.toThrow();
+
+    const again: string[] = [];
+    const second = await startStack(config, (m) => again.push(m));
+    expect(again.join('\n')).toMatch(/schema is up to date/);
+    expect((await fetch(`${second.apiUrl}/healthz`)).status).toBe(200);
+    await second.stop();
+  }, 120_000);
+});

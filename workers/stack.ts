@@ -1,0 +1,105 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { buildServer, listen } from '../api/server.js';
+import { createArtifactStore } from '../core/artifacts/index.js';
+import type { Config } from '../core/config.js';
+import { openDb } from '../core/db/connect.js';
+import { migrateToLatest } from '../core/db/migrate.js';
+import { FileLogStore } from '../core/logs/index.js';
+import { resolveTemporalBinary } from '../core/temporal/binary.js';
+import { startDevServer, type DevServer } from '../core/temporal/dev-server.js';
+import { ensureAdminKey } from './admin-key.js';
+import { buildExecutors } from './executors.js';
+import { acquireDataDirLock } from './lock.js';
+import { createWorker } from './worker.js';
+
+export type Progress = (message: string) => void;
+
+export interface Stack {
+  apiUrl: string;
+  temporalAddress: string;
+  temporalUiUrl?: string;
+  /** The dev server's pid, when this stack started one. */
+  temporalPid?: number;
+  executor: string;
+  server: FastifyInstance;
+  stop(): Promise<void>;
+}
+
+/**
+ * The embedded stack: Temporal (a dev server unless an address is configured), the metadata
+ * DB (PGlite unless DATABASE_URL), migrations, a worker and the API, in this process.
+ * On failure part-way, whatever was started is stopped again.
+ */
+export async function startStack(config: Readonly<Config>, progress: Progress): Promise<Stack> {
+  const stops: Array<() => Promise<unknown>> = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) {
+      try { await s(); } catch (err) { progress(`while stopping: ${(err as Error).message}`); }
+    }
+  };
+  try {
+    await mkdir(config.dataDir, { recursive: true });
+    stops.push(await acquireDataDirLock(config.dataDir));
+
+    let temporalAddress = config.temporal.address;
+    let dev: DevServer | undefined;
+    if (!temporalAddress) {
+      const binary = await resolveTemporalBinary({ explicit: config.temporal.bin, toolsDir: config.toolsDir, progress });
+      progress(`starting Temporal dev server (history in ${join(config.dataDir, 'temporal.db')})`);
+      await mkdir(join(config.dataDir, 'logs'), { recursive: true });
+      dev = await startDevServer({
+        binary, dbFile: join(config.dataDir, 'temporal.db'), port: config.temporal.devServerPort,
+        uiPort: config.temporal.uiPort, namespace: config.temporal.namespace,
+        logFile: join(config.dataDir, 'logs', 'temporal.log'),
+      });
+      stops.push(() => dev!.stop());
+      temporalAddress = dev.address;
+    }
+
+    progress(config.databaseUrl ? 'connecting to PostgreSQL' : `opening embedded PGlite in ${join(config.dataDir, 'pglite')}`);
+    const db = await openDb(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { pgliteDir: join(config.dataDir, 'pglite') });
+    stops.push(() => db.destroy());
+    const applied = await migrateToLatest(db);
+    progress(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
+    const adminKey = await ensureAdminKey(db, config.dataDir);
+    progress(adminKey.created ? `created an admin API key in ${adminKey.path} (readable by you only)` : `admin API key: ${adminKey.path}`);
+
+    const artifacts = createArtifactStore(config.artifacts);
+    const logs = new FileLogStore(join(config.dataDir, 'logs', 'steps'));
+    const executors = await buildExecutors(config.executor);
+    progress(`step executor: ${executors.defaultExecutor}${executors.executors.docker ? '' : ' (no Docker daemon answered)'}`);
+
+    const connection = await Connection.connect({ address: temporalAddress });
+    stops.push(() => connection.close());
+    const temporal = new Client({ connection, namespace: config.temporal.namespace });
+    const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
+    stops.push(() => nativeConnection.close());
+
+    progress('bundling workflows and starting the worker');
+    const worker = await createWorker({
+      connection: nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
+      maxConcurrentActivities: config.workerConcurrency,
+      deps: { db, artifacts, logs, ...executors, workRoot: join(config.dataDir, 'work') },
+    });
+    const running = worker.run();
+    stops.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    });
+
+    const server = await buildServer({ config, db, temporal, artifacts, logs });
+    const apiUrl = await listen(server, config.api.host, config.api.port);
+    stops.push(() => server.close());
+
+    return {
+      apiUrl, temporalAddress, temporalUiUrl: dev?.uiUrl, temporalPid: dev?.pid, executor: executors.defaultExecutor, server, stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

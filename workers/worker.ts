@@ -1,0 +1,29 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
+import { createActivities, type ActivityDeps } from '../activities/index.js';
+
+export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export interface WorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  deps: ActivityDeps;
+  maxConcurrentActivities: number;
+  /** A pre-built bundle (tests bundle once per file); otherwise bundled from workflowsPath. */
+  workflowBundle?: { code: string };
+}
+
+/** Builds the worker that runs pipelines: the workflows plus activities bound to real clients. */
+export async function createWorker(opts: WorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
+    activities: createActivities(opts.deps),
+    maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities,
+    // Steps get this long to stop their containers when the worker shuts down.
+    shutdownGraceTime: '10s',
+  });
+}

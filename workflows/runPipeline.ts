@@ -1,0 +1,145 @@
+import {
+  ActivityCancellationType, ApplicationFailure, CancellationScope, condition, defineQuery, isCancellation,
+  proxyActivities, setHandler, workflowInfo,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities/index.js';
+import { evalWhen } from '../core/spec/expr-eval.js';
+import type { PlanStep } from '../core/spec/plan.js';
+import { FailureType, NON_RETRYABLE_FAILURES } from '../core/errors.js';
+import { failureMessage, inputRefs, skippedByUpstream, whenContext } from './dag-state.js';
+import type { ExecuteStepInput, RunInput, RunStatus, StepResult, StepStatus } from './types.js';
+
+type Activities = ReturnType<typeof createActivities>;
+
+export const statusQuery = defineQuery<RunStatus>('status');
+
+/** Transfer of inputs and outputs comes on top of the step's own run time. */
+const TRANSFER_ALLOWANCE_MS = 10 * 60_000;
+const HEARTBEAT_TIMEOUT = '15s';
+
+const { recordRun } = proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { maximumAttempts: 10 },
+});
+
+function stepActivity(step: PlanStep): Activities['executeStep'] {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: step.timeoutMs + TRANSFER_ALLOWANCE_MS,
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
+    // Wait for the activity to kill and remove its container before the scope settles.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    summary: `step ${step.id}: ${step.image} ${[...step.command, ...step.args].join(' ')}`.slice(0, 200),
+    retry: {
+      maximumAttempts: step.retry.maximumAttempts,
+      initialInterval: step.retry.initialIntervalMs,
+      backoffCoefficient: step.retry.backoffCoefficient,
+      maximumInterval: step.retry.maximumIntervalMs,
+      nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
+    },
+  }).executeStep;
+}
+
+/**
+ * Interprets a pipeline's DAG durably: starts every step whose dependencies are done (up to
+ * the plan's parallelism), skips steps whose `when` is false (and everything downstream of a
+ * skip), and on a failure schedules nothing new, then cancels or awaits running steps.
+ */
+export async function runPipeline(input: RunInput): Promise<RunStatus> {
+  const { plan, runId } = input;
+  const steps = new Map<string, StepStatus>(plan.steps.map((s) => [s.id, {
+    id: s.id, state: 'pending', attempt: 0, outputs: {}, metrics: {}, cacheHit: false,
+  }]));
+  const status: RunStatus = { runId, pipeline: plan.pipeline, version: plan.version, state: 'running', steps: [...steps.values()] };
+  setHandler(statusQuery, () => status);
+
+  const record = (state: RunStatus['state'], error?: string) => recordRun({
+    runId, workflowId: workflowInfo().workflowId, pipeline: plan.pipeline, version: plan.version,
+    params: plan.params, trigger: input.trigger, createdBy: input.createdBy, state, error,
+  });
+  await record('running');
+
+  const running = new Map<string, CancellationScope>();
+  let failed: { step: string; error: string } | undefined;
+  let changed = false;
+  const now = () => new Date().toISOString();
+
+  const finish = (s: StepStatus, r: StepResult) => {
+    Object.assign(s, {
+      state: r.status, attempt: r.attempt, outputs: r.outputs, metrics: r.metrics, finishedAt: now(),
+      cacheHit: r.status === 'cached', cachedFromRun: r.cachedFromRun,
+    });
+  };
+
+  const start = (step: PlanStep, s: StepStatus) => {
+    s.state = 'running';
+    s.startedAt = now();
+    const req: ExecuteStepInput = { runId, pipeline: plan.pipeline, step, params: plan.params, inputs: inputRefs(step, steps) };
+    const scope = new CancellationScope();
+    running.set(step.id, scope);
+    scope.run(() => stepActivity(step)(req)).then(
+      (r) => finish(s, r),
+      (err: unknown) => {
+        s.finishedAt = now();
+        if (isCancellation(err)) {
+          s.state = 'cancelled';
+        } else {
+          s.state = 'failed';
+          s.error = failureMessage(err);
+          failed ??= { step: step.id, error: s.error };
+        }
+      },
+    ).finally(() => {
+      running.delete(step.id);
+      changed = true;
+    });
+  };
+
+  try {
+    for (;;) {
+      if (!failed) {
+        for (const step of plan.steps) {
+          const s = steps.get(step.id)!;
+          if (s.state !== 'pending' || running.size >= plan.parallelism) continue;
+          const deps = step.dependsOn.map((d) => steps.get(d)!);
+          if (!deps.every((d) => ['succeeded', 'cached', 'skipped'].includes(d.state))) continue;
+          const reused = input.reuse?.[step.id];
+          if (reused) {
+            finish(s, { ...reused, status: 'cached' });
+          } else if (skippedByUpstream(deps) || (step.when && !evalWhen(step.when, whenContext(plan.params, steps)))) {
+            s.state = 'skipped';
+            s.finishedAt = now();
+          } else {
+            start(step, s);
+          }
+        }
+      }
+      if (running.size === 0) break;
+      if (failed && plan.onFailure === 'cancel') for (const scope of running.values()) scope.cancel();
+      changed = false;
+      await condition(() => changed);
+    }
+  } catch (err) {
+    if (isCancellation(err)) {
+      // The run itself was cancelled: every step scope is a child of the root scope, so their
+      // activities were asked to stop; wait for them, then record the outcome durably.
+      await CancellationScope.nonCancellable(async () => {
+        await condition(() => running.size === 0);
+        for (const s of steps.values()) if (s.state === 'pending') s.state = 'cancelled';
+        status.state = 'cancelled';
+        await record('cancelled');
+      });
+    }
+    throw err;
+  }
+
+  if (failed) {
+    for (const s of steps.values()) if (s.state === 'pending') s.state = 'cancelled';
+    status.state = 'failed';
+    status.error = `step ${failed.step} failed: ${failed.error}`;
+    await record('failed', status.error);
+    throw ApplicationFailure.nonRetryable(status.error, FailureType.PipelineFailed, { step: failed.step });
+  }
+  status.state = 'succeeded';
+  await record('succeeded');
+  return status;
+}

@@ -1,0 +1,71 @@
+// Data shared by the workflow, its activities and the API. Types only: no runtime code.
+import type { ArtifactRef } from '../core/artifacts/store.js';
+import type { Plan, PlanStep } from '../core/spec/plan.js';
+
+export type StepState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cached' | 'cancelled';
+export type RunState = 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface StepResult {
+  status: 'succeeded' | 'cached';
+  outputs: Record<string, ArtifactRef>;
+  metrics: Record<string, number>;
+  attempt: number;
+  imageDigest?: string;
+  cacheKey?: string;
+  /** For a cache hit (or a step reused by a retry): the run whose result this is. */
+  cachedFromRun?: string;
+  reattached?: boolean;
+  durationMs: number;
+}
+
+export interface RunInput {
+  runId: string;
+  plan: Plan;
+  trigger: string;
+  createdBy?: string;
+  /** Results of steps reused from an earlier run (retry from the failed step). */
+  reuse?: Record<string, StepResult>;
+}
+
+export interface StepStatus {
+  id: string;
+  state: StepState;
+  attempt: number;
+  startedAt?: string;
+  finishedAt?: string;
+  outputs: Record<string, ArtifactRef>;
+  metrics: Record<string, number>;
+  cacheHit: boolean;
+  cachedFromRun?: string;
+  error?: string;
+}
+
+export interface RunStatus {
+  runId: string;
+  pipeline: string;
+  version: number;
+  state: RunState;
+  steps: StepStatus[];
+  error?: string;
+}
+
+export interface ExecuteStepInput {
+  runId: string;
+  pipeline: string;
+  step: PlanStep;
+  params: Plan['params'];
+  /** Upstream outputs already resolved to artifact refs; URI inputs are resolved by the activity. */
+  inputs: Record<string, ArtifactRef | { uri: string }>;
+}
+
+export interface RunRecord {
+  runId: string;
+  workflowId: string;
+  pipeline: string;
+  version: number;
+  params: Plan['params'];
+  trigger: string;
+  createdBy?: string;
+  state: RunState;
+  error?: string;
+}
