@@ -3,7 +3,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ArtifactRef } from '../core/artifacts/store.js';
 import { recordArtifact } from '../core/db/repos/artifacts.js';
-import { upsertStep } from '../core/db/repos/runs.js';
+import { countStepFailure, upsertStep } from '../core/db/repos/runs.js';
 import { lookupStepCache, storeStepCache } from '../core/db/repos/step-cache.js';
 import { FailureType } from '../core/errors.js';
 import type { ExecuteStepInput, StepResult } from '../workflows/types.js';
@@ -11,7 +11,7 @@ import { stepCacheKey } from './cache-key.js';
 import type { ActivityDeps } from './deps.js';
 import { ExecutorError } from './executors/types.js';
 import { resolveInputUri } from './inputs.js';
-import { collectOutputs, readMetrics } from './outputs.js';
+import { collectOutputs, missingOutputs, readMetrics } from './outputs.js';
 
 const HEARTBEAT_MS = 2_000;
 const TAIL_LINES = 15;
@@ -106,13 +106,19 @@ export function executeStepActivity(deps: ActivityDeps) {
     }
 
     const outDir = join(workDir, 'outputs');
-    if (result.timedOut || result.exitCode !== 0) {
-      const why = result.timedOut ? `timed out after ${step.timeoutMs} ms; killed` : `exited with code ${result.exitCode}`;
-      const message = `${why}${tail.length ? `; last output:\n${tail.join('\n')}` : ''}`;
-      const final = attempt >= step.retry.maximumAttempts;
+    // The step's own retry budget counts only its own failures; a worker that died mid-step
+    // (heartbeat timeout) is retried by Temporal without spending it.
+    const stepFailure = async (why: string, type: FailureType) => {
+      const failures = await countStepFailure(deps.db, runId, step.id);
+      const final = failures >= step.retry.maximumAttempts;
       await upsertStep(deps.db, { ...base, status: final ? 'failed' : 'running', error: `attempt ${attempt}: ${why}` });
-      throw ApplicationFailure.retryable(message, result.timedOut ? FailureType.StepTimedOut : FailureType.StepFailed);
-    }
+      const message = `${why}${tail.length ? `; last output:\n${tail.join('\n')}` : ''}`;
+      return final ? ApplicationFailure.nonRetryable(message, type) : ApplicationFailure.retryable(message, type);
+    };
+    if (result.timedOut) throw await stepFailure(`timed out after ${step.timeoutMs} ms; killed`, FailureType.StepTimedOut);
+    if (result.exitCode !== 0) throw await stepFailure(`exited with code ${result.exitCode}`, FailureType.StepFailed);
+    const missing = await missingOutputs(outDir, step.outputs);
+    if (missing.length) throw await stepFailure(`exited 0 but did not write declared output(s): ${missing.join(', ')}`, FailureType.StepFailed);
     const outputs = await collectOutputs(deps, outDir, step.outputs);
     const metrics = await readMetrics(outDir);
     for (const [name, ref] of Object.entries(outputs)) await recordArtifact(deps.db, ref, { runId, stepId: step.id, name });

@@ -1,5 +1,5 @@
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, type Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,13 @@ import { compilePlan, parsePipelineSpec, resolveParams, type Plan } from '../cor
 import { createWorker, workflowsPath } from '../workers/worker.js';
 import type { RunInput, RunStatus } from '../workflows/types.js';
 import { uniqueId } from './services.js';
+
+// Failing steps are expected in tests; the SDK's warnings about them would drown the output.
+try {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+} catch {
+  // Already installed in this test process.
+}
 
 const quiet = { log() {}, info() {}, warn() {}, error() {}, debug() {}, trace() {} };
 let bundle: Promise<{ code: string }> | undefined;

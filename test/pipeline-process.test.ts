@@ -56,7 +56,7 @@ describe('runPipeline with the process executor', () => {
     expect(status!.steps.map((s) => [s.id, s.state])).toEqual([['a', 'succeeded'], ['b', 'succeeded'], ['c', 'succeeded'], ['d', 'succeeded']]);
     const both = status!.steps.find((s) => s.id === 'd')!.outputs.both!;
     const local = new URL(both.uri).pathname;
-    expect(await readFile(local, 'utf8')).toBe('SLUICE\necilus\n');
+    expect(await readFile(local, 'utf8')).toBe('SLUICE\neciuls\n');
     expect(status!.steps[0]!.metrics).toEqual({ n: 1 });
 
     const run = await getRun(h.db, input.runId);

@@ -16,6 +16,11 @@ export const statusQuery = defineQuery<RunStatus>('status');
 /** Transfer of inputs and outputs comes on top of the step's own run time. */
 const TRANSFER_ALLOWANCE_MS = 10 * 60_000;
 const HEARTBEAT_TIMEOUT = '15s';
+/**
+ * Attempts beyond the step's own retries, for infrastructure failures (a worker that died,
+ * a heartbeat that timed out). The activity ends the step's own retries itself, non-retryably.
+ */
+const INFRA_ATTEMPTS = 10;
 
 const { recordRun } = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
@@ -30,7 +35,7 @@ function stepActivity(step: PlanStep): Activities['executeStep'] {
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     summary: `step ${step.id}: ${step.image} ${[...step.command, ...step.args].join(' ')}`.slice(0, 200),
     retry: {
-      maximumAttempts: step.retry.maximumAttempts,
+      maximumAttempts: step.retry.maximumAttempts + INFRA_ATTEMPTS,
       initialInterval: step.retry.initialIntervalMs,
       backoffCoefficient: step.retry.backoffCoefficient,
       maximumInterval: step.retry.maximumIntervalMs,

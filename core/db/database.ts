@@ -1,6 +1,10 @@
 import type { ApiKeysTable, EventsTable } from './tables/access.js';
 import type { PipelinesTable, PipelineVersionsTable } from './tables/pipelines.js';
 import type { ArtifactsTable, RunStepsTable, RunsTable, StepCacheTable } from './tables/runs.js';
+import type {
+  DatasetsTable, DatasetVersionsTable, ModelAliasesTable, ModelsTable, ModelVersionDatasetsTable, ModelVersionMetricsTable,
+  ModelVersionsTable, RunInputsTable,
+} from './tables/registry.js';
 
 /** The whole metadata schema, as kysely sees it. Only types live here. */
 export interface Database {
@@ -12,4 +16,12 @@ export interface Database {
   step_cache: StepCacheTable;
   api_keys: ApiKeysTable;
   events: EventsTable;
+  models: ModelsTable;
+  model_versions: ModelVersionsTable;
+  model_version_metrics: ModelVersionMetricsTable;
+  model_aliases: ModelAliasesTable;
+  model_version_datasets: ModelVersionDatasetsTable;
+  datasets: DatasetsTable;
+  dataset_versions: DatasetVersionsTable;
+  run_inputs: RunInputsTable;
 }

@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely/migration';
 import * as m0001 from './2026-11-26T00-00_pipelines_runs.js';
+import * as registry from './2026-11-26T02-00_registry.js';
 
 /** Every migration, by its frozen name. Append; never rename or edit an entry. */
 export const migrations: Record<string, Migration> = {
   '2026-11-26T00-00_pipelines_runs': m0001,
+  '2026-11-26T02-00_registry': registry,
 };

@@ -82,3 +82,10 @@ export async function getRun(db: Db, id: string) {
 export async function getRunSteps(db: Db, runId: string) {
   return db.selectFrom('run_steps').selectAll().where('run_id', '=', runId).execute();
 }
+
+/** Counts a failed attempt of the step itself; returns the new count. */
+export async function countStepFailure(db: Db, runId: string, stepId: string): Promise<number> {
+  const row = await db.updateTable('run_steps').set((eb) => ({ failures: eb('failures', '+', 1) }))
+    .where('run_id', '=', runId).where('step_id', '=', stepId).returning('failures').executeTakeFirst();
+  return row?.failures ?? 1;
+}

@@ -1,4 +1,4 @@
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
 import type { Json, JsonWithDefault, NullableTimestamp, Serial, Timestamp } from './common.js';
 
 export type RunStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'timed_out' | 'terminated';
@@ -25,6 +25,8 @@ export interface RunStepsTable {
   step_id: string;
   status: StepStatus;
   attempt: number;
+  /** Attempts that failed by the step's own doing (exit code, timeout); bounded by its retries. */
+  failures: ColumnType<number, number | undefined, number>;
   executor: string | null;
   image_digest: string | null;
   cache_key: string | null;

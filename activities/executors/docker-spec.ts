@@ -1,0 +1,40 @@
+import type Docker from 'dockerode';
+import { containerName, stepLabels } from './docker-names.js';
+import { stepEnv, type stepDirs } from './step-env.js';
+import type { StepRunRequest } from './types.js';
+
+export const IN_CONTAINER = { inputs: '/sluice/inputs', outputs: '/sluice/outputs' } as const;
+
+/**
+ * The container of one step. It is created from the image id, not the tag, so it runs exactly
+ * the image whose digest is reported. Mounts (not Binds) so host paths may contain ":" or ",".
+ */
+export function containerSpec(
+  req: StepRunRequest,
+  imageId: string,
+  dirs: ReturnType<typeof stepDirs>,
+  network: 'none' | 'host',
+): Docker.ContainerCreateOptions {
+  const { cpu, memoryMb, gpus = 0 } = req.resources;
+  const env = stepEnv(req, IN_CONTAINER.inputs, IN_CONTAINER.outputs);
+  return {
+    name: containerName(req.runId, req.stepId),
+    Image: imageId,
+    // Like Kubernetes: a command replaces the image's entrypoint, args replace its cmd.
+    Entrypoint: req.command.length > 0 ? req.command : undefined,
+    Cmd: req.command.length > 0 || req.args.length > 0 ? req.args : undefined,
+    Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+    Labels: stepLabels(req.runId, req.stepId, req.attempt),
+    Tty: false,
+    HostConfig: {
+      NetworkMode: network,
+      Mounts: [
+        { Type: 'bind', Source: dirs.inputs, Target: IN_CONTAINER.inputs, ReadOnly: true },
+        { Type: 'bind', Source: dirs.outputs, Target: IN_CONTAINER.outputs },
+      ],
+      NanoCpus: cpu ? Math.round(cpu * 1e9) : undefined,
+      Memory: memoryMb ? Math.round(memoryMb * 1024 * 1024) : undefined,
+      DeviceRequests: gpus > 0 ? [{ Driver: 'nvidia', Count: gpus, Capabilities: [['gpu']] }] : undefined,
+    },
+  };
+}

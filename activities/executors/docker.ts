@@ -1,0 +1,207 @@
+import path from 'node:path';
+import Docker from 'dockerode';
+import { StepAbortedError, throwIfAborted } from './abort.js';
+import { containerName, stepFilter } from './docker-names.js';
+import { containerSpec } from './docker-spec.js';
+import { engineUnavailable, imageNotFound, mapStartError, statusOf } from './docker-errors.js';
+import { followLogs } from './docker-logs.js';
+import { emptyDir, ensureStepDirs, stepDirs } from './step-env.js';
+import { ExecutorError, type Executor, type StepRunRequest, type StepRunResult } from './types.js';
+
+export interface DockerExecutorOptions {
+  docker?: Docker;
+  /** Only these two exist on a daemon started with --bridge=none; 'none' is the default. */
+  network?: 'none' | 'host';
+  /** SIGTERM-to-SIGKILL grace on timeout/abort (docker stop -t). */
+  stopGraceSeconds?: number;
+}
+
+/** A container this run() drives: one it created, or one an earlier worker left behind. */
+interface Target {
+  container: Docker.Container;
+  imageDigest: string;
+  reattached: boolean;
+  running: boolean;
+  startedAtMs: number;
+}
+
+/** How long to wait for the follow stream to end after exit (finish() catches up anyway). */
+const LOG_DRAIN_MS = 2_000;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** How long a container may sit in "created" before another worker treats it as abandoned. */
+const CREATED_GRACE_MS = 3_000;
+
+/**
+ * Runs a step as a container. Re-attach rule, per (runId, stepId) labels:
+ * - a running (or paused) container is adopted: not started twice, its logs are replayed from
+ *   the start and followed, and the timeout counts from its own StartedAt;
+ * - an exited container with exit code 0 is adopted (the worker died after it finished):
+ *   its logs and exit code are taken and its outputs are kept;
+ * - anything else (exited non-zero, dead, or created and not started within 3 s) is removed
+ *   and the step starts fresh with an emptied outputs/: that attempt failed anyway.
+ * The container is force-removed when run() settles, whatever the outcome.
+ */
+export class DockerExecutor implements Executor {
+  readonly name = 'docker' as const;
+  private readonly docker: Docker;
+  private readonly network: 'none' | 'host';
+  private readonly grace: number;
+
+  constructor(opts: DockerExecutorOptions = {}) {
+    this.docker = opts.docker ?? new Docker();
+    this.network = opts.network ?? 'none';
+    if (this.network !== 'none' && this.network !== 'host') {
+      throw new ExecutorError('InvalidRequest', `network must be "none" or "host", not "${String(this.network)}"`);
+    }
+    this.grace = opts.stopGraceSeconds ?? 2;
+  }
+
+  async resolveImage(image: string): Promise<string> {
+    try {
+      return (await this.docker.getImage(image).inspect()).Id;
+    } catch (err) {
+      if (statusOf(err) === 404) throw imageNotFound(image);
+      throw engineUnavailable(err) ?? err;
+    }
+  }
+
+  async run(req: StepRunRequest): Promise<StepRunResult> {
+    const started = Date.now();
+    if (!req.image) throw new ExecutorError('InvalidRequest', 'the docker executor needs an image');
+    if (!(req.timeoutMs > 0)) throw new ExecutorError('InvalidRequest', `timeoutMs must be > 0, got ${req.timeoutMs}`);
+    throwIfAborted(req);
+    const target = await this.claim(req);
+    const result = await this.supervise(req, target);
+    return { ...result, imageDigest: target.imageDigest, reattached: target.reattached, durationMs: Date.now() - started };
+  }
+
+  /** Adopts an earlier container of this step or creates one; the container name is the lock. */
+  private async claim(req: StepRunRequest): Promise<Target> {
+    for (let round = 0; round < 3; round++) {
+      throwIfAborted(req);
+      const adopted = await this.adoptExisting(req);
+      if (adopted) return adopted;
+      const created = await this.createAndStart(req);
+      if (created) return created;
+      // Name conflict: another worker created it between our lookup and create; adopt it.
+    }
+    throw new Error(`could not claim container ${containerName(req.runId, req.stepId)}`);
+  }
+
+  private async adoptExisting(req: StepRunRequest): Promise<Target | undefined> {
+    let found: Docker.ContainerInfo[];
+    try {
+      found = await this.docker.listContainers({ all: true, filters: stepFilter(req.runId, req.stepId) });
+    } catch (err) {
+      throw engineUnavailable(err) ?? err;
+    }
+    let adopted: Target | undefined;
+    for (const info of found) {
+      const container = this.docker.getContainer(info.Id);
+      const state = await settledState(container);
+      const running = !!state && (state.Running || state.Paused || state.Restarting);
+      const finishedOk = !!state && state.Status === 'exited' && state.ExitCode === 0;
+      if (!adopted && state && (running || finishedOk)) {
+        const startedAtMs = Date.parse(state.StartedAt);
+        adopted = { container, imageDigest: info.ImageID, reattached: true, running, startedAtMs };
+      } else {
+        await removeContainer(container);
+      }
+    }
+    return adopted;
+  }
+
+  private async createAndStart(req: StepRunRequest): Promise<Target | undefined> {
+    const workDir = path.resolve(req.workDir);
+    const dirs = stepDirs(workDir);
+    await ensureStepDirs(workDir); // bind-mount sources must exist at create time
+    const imageDigest = await this.resolveImage(req.image);
+    let container: Docker.Container;
+    try {
+      container = await this.docker.createContainer(containerSpec(req, imageDigest, dirs, this.network));
+    } catch (err) {
+      if (statusOf(err) === 409) return undefined;
+      if (statusOf(err) === 404) throw imageNotFound(req.image);
+      throw engineUnavailable(err) ?? err;
+    }
+    // Only the holder of the name may empty outputs/: a loser of the create race must not
+    // wipe what the winner's container is writing.
+    try {
+      await emptyDir(dirs.outputs);
+    } catch (err) {
+      await removeContainer(container);
+      throw err;
+    }
+    try {
+      await container.start();
+    } catch (err) {
+      await removeContainer(container);
+      throw mapStartError(err, { image: req.image, command: req.command, gpus: req.resources.gpus ?? 0 });
+    }
+    return { container, imageDigest, reattached: false, running: true, startedAtMs: Date.now() };
+  }
+
+  /** Follows logs and waits for exit; stops on timeout/abort; always removes the container. */
+  private async supervise(req: StepRunRequest, target: Target): Promise<{ exitCode: number; timedOut: boolean }> {
+    const { container } = target;
+    let stoppedFor: 'timeout' | 'abort' | undefined;
+    const stop = (why: 'timeout' | 'abort') => {
+      if (stoppedFor) return;
+      stoppedFor = why;
+      container.stop({ t: this.grace }).catch(() => undefined);
+    };
+    const onAbort = () => stop('abort');
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const logs = await followLogs(this.docker, container, req.onLog);
+      try {
+        req.signal.addEventListener('abort', onAbort, { once: true });
+        if (req.signal.aborted) onAbort();
+        if (target.running) {
+          const left = req.timeoutMs - (Date.now() - target.startedAtMs);
+          timer = setTimeout(() => stop('timeout'), Math.min(Math.max(0, left), MAX_TIMER_MS));
+        }
+        const { StatusCode: exitCode } = (await container.wait()) as { StatusCode: number };
+        await Promise.race([logs.ended, new Promise((r) => setTimeout(r, LOG_DRAIN_MS).unref())]);
+        await logs.finish();
+        if (stoppedFor === 'abort') throw new StepAbortedError(req);
+        if (exitCode === 127 && !stoppedFor) {
+          throw new ExecutorError(
+            'CommandNotFound',
+            `step exited with 127 (command not found) in image "${req.image}": ${logs.lastStderr() ?? 'no stderr'}`,
+          );
+        }
+        return { exitCode, timedOut: stoppedFor === 'timeout' };
+      } finally {
+        logs.close();
+      }
+    } finally {
+      clearTimeout(timer);
+      req.signal.removeEventListener('abort', onAbort);
+      await removeContainer(container);
+    }
+  }
+}
+
+/**
+ * The container's state; one still "created" gets a moment to be started by the worker that
+ * created it (create and start are two calls) before it counts as abandoned.
+ */
+async function settledState(container: Docker.Container): Promise<Docker.ContainerInspectInfo['State'] | undefined> {
+  const deadline = Date.now() + CREATED_GRACE_MS;
+  for (;;) {
+    const state = (await container.inspect().catch(() => undefined))?.State;
+    if (state?.Status !== 'created' || Date.now() > deadline) return state;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Force-removes (with anonymous volumes); already gone or being removed is fine. */
+async function removeContainer(container: Docker.Container): Promise<void> {
+  try {
+    await container.remove({ force: true, v: true });
+  } catch (err) {
+    const status = statusOf(err);
+    if (status !== 404 && status !== 409) throw err;
+  }
+}
