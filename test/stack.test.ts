@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -34,7 +34,12 @@ describe('the embedded stack', () => {
     expect(progress.join('\n')).toMatch(/applied migrations/);
     const health = await fetch(`${stack.apiUrl}/healthz`);
     expect(health.status).toBe(200);
-    const ready = await fetch(`${stack.apiUrl}/readyz`);
+    // The first start issued an admin key into a file only its owner can read.
+    const keyFile = join(dataDir, 'admin.key');
+    expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
+    const key = (await readFile(keyFile, 'utf8')).trim();
+    expect((await fetch(`${stack.apiUrl}/readyz`)).status).toBe(401);
+    const ready = await fetch(`${stack.apiUrl}/readyz`, { headers: { authorization: `Bearer ${key}` } });
     expect(await ready.json()).toMatchObject({ status: 'ready' });
     expect((await fetch(stack.temporalUiUrl!)).status).toBe(200);
     // A second stack on the same data dir is refused while the first runs.

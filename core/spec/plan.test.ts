@@ -124,13 +124,13 @@ describe('compilePlan', () => {
   });
 });
 
-describe('fixtures/train-sklearn.yaml', () => {
-  const yaml = readFileSync(new URL('./fixtures/train-sklearn.yaml', import.meta.url), 'utf8');
+describe('examples/pipelines/train-sklearn.yaml', () => {
+  const yaml = readFileSync(new URL('../../examples/pipelines/train-sklearn.yaml', import.meta.url), 'utf8');
 
   it('parses and compiles', () => {
     const plan = compile(yaml, { C: '0.5' });
     expect(plan.params).toEqual({ C: 0.5, max_iter: 200 });
-    expect(plan.steps.map((s) => [s.id, s.dependsOn])).toEqual([['ingest', []], ['train', ['ingest']], ['evaluate', ['ingest', 'train']]]);
+    expect(plan.steps.map((s) => [s.id, s.dependsOn])).toEqual([['ingest', []], ['train', ['ingest']], ['evaluate', ['ingest', 'train']], ['report', ['evaluate']]]);
     const { train, evaluate } = byId(plan.steps);
     expect(train).toMatchObject({
       image: 'sluice/sklearn:1',

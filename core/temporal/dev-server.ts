@@ -106,7 +106,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     } catch (err) {
       if (Date.now() > deadline) {
         await stop();
-        throw new Error(`temporal dev server did not answer on ${address} in time: ${(err as Error).message}`);
+        throw new Error(`temporal dev server did not answer on ${address} in time: ${(err as Error).message}`, { cause: err });
       }
       await new Promise((r) => setTimeout(r, 200));
     }

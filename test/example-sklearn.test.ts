@@ -1,0 +1,32 @@
+import type { Worker } from '@temporalio/worker';
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, planFrom, runInput, runToEnd, type Harness } from './harness.js';
+
+// The example users copy: real scikit-learn in the locally built sluice/sklearn:1 image.
+describe('examples/pipelines/train-sklearn.yaml on docker', () => {
+  let h: Harness;
+  let worker: Worker;
+  let running: Promise<void>;
+  beforeAll(async () => {
+    h = await createHarness({ defaultExecutor: 'docker' });
+    worker = await h.newWorker();
+    running = worker.run();
+  });
+  afterAll(async () => {
+    worker?.shutdown();
+    await running;
+    await h?.close();
+  });
+
+  it('ingests, trains and evaluates a logistic regression, then passes the gate', async () => {
+    const yaml = await readFile(new URL('../examples/pipelines/train-sklearn.yaml', import.meta.url), 'utf8');
+    const { status, error } = await runToEnd(h, runInput(planFrom(yaml, { C: 0.5 })));
+    expect(error).toBeUndefined();
+    const by = Object.fromEntries(status!.steps.map((s) => [s.id, s]));
+    expect(by.ingest!.metrics).toEqual({ rows: 569, columns: 31 });
+    expect(by.train!.outputs['model.pkl']!.size).toBeGreaterThan(500);
+    expect(by.evaluate!.metrics.accuracy).toBeGreaterThan(0.9);
+    expect(by.report!.state).toBe('succeeded');
+  }, 120_000);
+});
