@@ -19,6 +19,7 @@ const envSchema = z.object({
   SLUICE_TEMPORAL_UI_PORT: port.default(8233),
   SLUICE_TASK_QUEUE: z.string().min(1).default('sluice-pipelines-v1'),
   SLUICE_TOOLS_DIR: optionalText,
+  SLUICE_DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'expected a lowercase SQL identifier').optional(),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'expected a postgres:// URL' }).optional(),
   SLUICE_EXECUTOR: z.enum(['auto', 'docker', 'process']).default('auto'),
   SLUICE_DOCKER_NETWORK: z.enum(['none', 'host']).default('none'),
@@ -56,6 +57,8 @@ export interface Config {
   toolsDir?: string;
   /** Undefined: embedded PGlite under the data dir. */
   databaseUrl?: string;
+  /** Postgres schema (search_path) to use instead of the user's default. */
+  databaseSchema?: string;
   artifacts: ArtifactConfig;
   executor: { kind: 'auto' | 'docker' | 'process'; dockerNetwork: 'none' | 'host' };
   logLevel: z.infer<typeof envSchema>['SLUICE_LOG_LEVEL'];
@@ -99,6 +102,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     toolsDir: e.SLUICE_TOOLS_DIR,
     databaseUrl: e.DATABASE_URL,
+    databaseSchema: e.SLUICE_DB_SCHEMA,
     artifacts,
     executor: { kind: e.SLUICE_EXECUTOR, dockerNetwork: e.SLUICE_DOCKER_NETWORK },
     logLevel: e.SLUICE_LOG_LEVEL,

@@ -9,11 +9,11 @@ import { dbTargets, openMigrated, type OpenedDb } from './db.js';
 import { createHarness, planFrom, runInput, type Harness } from './harness.js';
 import { testServices } from './services.js';
 
-const child = fileURLToPath(new URL('./fixtures/worker-child.ts', import.meta.url));
+const workerMain = fileURLToPath(new URL('../workers/worker-main.ts', import.meta.url));
 const docker = new Docker();
 
 function startWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', child], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', workerMain], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     proc.stdout!.on('data', (b: Buffer) => { if (b.toString().includes('worker ready')) resolve(proc); });
     proc.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
@@ -35,7 +35,10 @@ describe('durability: a worker killed mid-step', () => {
   it('re-attaches to the still-running container: the step ran exactly once and the run completes', async () => {
     const workDir = await mkdtemp(join(tmpdir(), 'sluice-durable-'));
     const schema = (await pg.db.selectNoFrom((eb) => eb.fn<string>('current_schema', []).as('s')).executeTakeFirstOrThrow()).s;
-    const env = { TEMPORAL_ADDRESS: inject('temporalAddress'), TASK_QUEUE: h.taskQueue, DATABASE_URL: testServices.postgresUrl, DB_SCHEMA: schema, WORK_DIR: workDir };
+    const env = {
+      SLUICE_TEMPORAL_ADDRESS: inject('temporalAddress'), SLUICE_TASK_QUEUE: h.taskQueue, DATABASE_URL: testServices.postgresUrl,
+      SLUICE_DB_SCHEMA: schema, SLUICE_DATA_DIR: workDir, SLUICE_EXECUTOR: 'docker',
+    };
     const input = runInput(planFrom(`
 apiVersion: sluice/v1
 name: durable

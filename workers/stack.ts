@@ -4,15 +4,13 @@ import type { FastifyInstance } from 'fastify';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildServer, listen } from '../api/server.js';
-import { createArtifactStore } from '../core/artifacts/index.js';
 import type { Config } from '../core/config.js';
-import { openDb } from '../core/db/connect.js';
+import { dbTarget, openDb } from '../core/db/connect.js';
 import { migrateToLatest } from '../core/db/migrate.js';
-import { FileLogStore } from '../core/logs/index.js';
 import { resolveTemporalBinary } from '../core/temporal/binary.js';
 import { startDevServer, type DevServer } from '../core/temporal/dev-server.js';
 import { ensureAdminKey } from './admin-key.js';
-import { buildExecutors } from './executors.js';
+import { buildActivityDeps } from './activity-deps.js';
 import { acquireDataDirLock } from './lock.js';
 import { createWorker } from './worker.js';
 
@@ -61,17 +59,15 @@ export async function startStack(config: Readonly<Config>, progress: Progress): 
     }
 
     progress(config.databaseUrl ? 'connecting to PostgreSQL' : `opening embedded PGlite in ${join(config.dataDir, 'pglite')}`);
-    const db = await openDb(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { pgliteDir: join(config.dataDir, 'pglite') });
+    const db = await openDb(dbTarget(config));
     stops.push(() => db.destroy());
     const applied = await migrateToLatest(db);
     progress(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
     const adminKey = await ensureAdminKey(db, config.dataDir);
     progress(adminKey.created ? `created an admin API key in ${adminKey.path} (readable by you only)` : `admin API key: ${adminKey.path}`);
 
-    const artifacts = createArtifactStore(config.artifacts);
-    const logs = new FileLogStore(join(config.dataDir, 'logs', 'steps'));
-    const executors = await buildExecutors(config.executor);
-    progress(`step executor: ${executors.defaultExecutor}${executors.executors.docker ? '' : ' (no Docker daemon answered)'}`);
+    const deps = await buildActivityDeps(config, db);
+    progress(`step executor: ${deps.defaultExecutor}${deps.executors.docker ? '' : ' (no Docker daemon answered)'}`);
 
     const connection = await Connection.connect({ address: temporalAddress });
     stops.push(() => connection.close());
@@ -83,7 +79,7 @@ export async function startStack(config: Readonly<Config>, progress: Progress): 
     const worker = await createWorker({
       connection: nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
       maxConcurrentActivities: config.workerConcurrency,
-      deps: { db, artifacts, logs, ...executors, workRoot: join(config.dataDir, 'work') },
+      deps,
     });
     const running = worker.run();
     stops.push(async () => {
@@ -91,12 +87,12 @@ export async function startStack(config: Readonly<Config>, progress: Progress): 
       await running;
     });
 
-    const server = await buildServer({ config, db, temporal, artifacts, logs });
+    const server = await buildServer({ config, db, temporal, artifacts: deps.artifacts, logs: deps.logs });
     const apiUrl = await listen(server, config.api.host, config.api.port);
     stops.push(() => server.close());
 
     return {
-      apiUrl, temporalAddress, temporalUiUrl: dev?.uiUrl, temporalPid: dev?.pid, executor: executors.defaultExecutor, server, stop,
+      apiUrl, temporalAddress, temporalUiUrl: dev?.uiUrl, temporalPid: dev?.pid, executor: deps.defaultExecutor, server, stop,
     };
   } catch (err) {
     await stop();

@@ -1,5 +1,7 @@
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
+import type { Config } from '../config.js';
 import type { Database } from './database.js';
 
 export type Db = Kysely<Database>;
@@ -33,4 +35,11 @@ export async function openDb(target: DbTarget): Promise<Db> {
   if (target.pgliteDir) await mkdir(target.pgliteDir, { recursive: true });
   const pglite = await PGlite.create(target.pgliteDir);
   return new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
+}
+
+/** PostgreSQL when configured, else PGlite in the data dir. */
+export function dbTarget(config: Pick<Config, 'databaseUrl' | 'databaseSchema' | 'dataDir'>): DbTarget {
+  return config.databaseUrl
+    ? { databaseUrl: config.databaseUrl, schema: config.databaseSchema }
+    : { pgliteDir: join(config.dataDir, 'pglite') };
 }

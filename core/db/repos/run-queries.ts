@@ -21,8 +21,8 @@ export async function insertPendingRun(db: Db, r: NewRunRow): Promise<boolean> {
     id: r.id, workflow_id: r.workflowId, pipeline: r.pipeline, pipeline_version: r.version, status: 'pending',
     trigger: r.trigger, params: JSON.stringify(r.params), created_by: r.createdBy, idempotency_key: r.idempotencyKey,
     retry_of: r.retryOf,
-  }).onConflict((oc) => oc.doNothing()).executeTakeFirst();
-  return Number(res.numInsertedRows ?? 0) > 0;
+  }).onConflict((oc) => oc.doNothing()).returning('id').executeTakeFirst();
+  return res !== undefined;
 }
 
 /** Removes a run whose workflow could not be started (nothing else refers to it yet). */

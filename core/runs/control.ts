@@ -1,0 +1,60 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { ArtifactRef } from '../artifacts/store.js';
+import { getRunWithSteps, markRunFinished } from '../db/repos/run-queries.js';
+import { getRun } from '../db/repos/runs.js';
+import { ConflictError, NotFoundError } from '../errors.js';
+import type { StepResult } from '../../workflows/types.js';
+import type { RunContext } from './context.js';
+import { startRun, type StartedRun } from './start.js';
+import { ACTIVE } from './view.js';
+
+/**
+ * Asks the run's workflow to cancel; its steps stop their containers and the workflow records
+ * 'cancelled'. A pending run whose workflow never started is marked cancelled here.
+ */
+export async function cancelRun(ctx: RunContext, id: string): Promise<void> {
+  const row = await getRun(ctx.db, id);
+  if (!row) throw new NotFoundError('run', id);
+  if (!ACTIVE.includes(row.status)) throw new ConflictError(`run ${id} is already ${row.status}; only pending or running runs can be cancelled`);
+  const handle = ctx.temporal.workflow.getHandle(row.workflow_id);
+  try {
+    await handle.cancel();
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    let closed = false;
+    try {
+      closed = (await handle.describe()).status.name !== 'RUNNING';
+    } catch (e) {
+      if (!(e instanceof WorkflowNotFoundError)) throw e;
+    }
+    // Closed but not yet projected: the workflow's own record of its outcome is on its way.
+    if (closed) throw new ConflictError(`run ${id} has just finished; it can no longer be cancelled`);
+    await markRunFinished(ctx.db, id, 'cancelled', 'cancelled before its workflow started');
+  }
+}
+
+const RETRYABLE = ['failed', 'cancelled', 'timed_out', 'terminated'];
+
+/**
+ * A new run of the same pinned version and params that takes over every step the old run
+ * finished (succeeded or cached), so only the failed step and what follows it run again.
+ */
+export async function retryRun(ctx: RunContext, id: string, createdBy: string | null): Promise<StartedRun> {
+  const old = await getRunWithSteps(ctx.db, id);
+  if (!old) throw new NotFoundError('run', id);
+  if (!RETRYABLE.includes(old.status)) {
+    throw new ConflictError(`run ${id} is ${old.status}; only failed or cancelled runs can be retried`);
+  }
+  const reuse: Record<string, StepResult> = {};
+  for (const s of old.steps) {
+    if (s.status !== 'succeeded' && s.status !== 'cached') continue;
+    reuse[s.step_id] = {
+      status: 'cached', outputs: s.outputs as Record<string, ArtifactRef>, metrics: s.metrics as Record<string, number>,
+      attempt: s.attempt, ...(s.cache_key ? { cacheKey: s.cache_key } : {}), cachedFromRun: s.cached_from_run ?? old.id, durationMs: 0,
+    };
+  }
+  return startRun(ctx, {
+    pipeline: old.pipeline, version: old.pipeline_version, params: old.params as Record<string, unknown>,
+    trigger: 'retry', createdBy, retryOf: old.id, reuse,
+  });
+}

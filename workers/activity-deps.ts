@@ -1,0 +1,18 @@
+import { join } from 'node:path';
+import type { ActivityDeps } from '../activities/deps.js';
+import { createArtifactStore } from '../core/artifacts/index.js';
+import type { Config } from '../core/config.js';
+import type { Db } from '../core/db/connect.js';
+import { FileLogStore } from '../core/logs/index.js';
+import { buildExecutors } from './executors.js';
+
+/** What activities need, from config: one place for the embedded stack and the worker process. */
+export async function buildActivityDeps(config: Readonly<Config>, db: Db): Promise<ActivityDeps> {
+  return {
+    db,
+    artifacts: createArtifactStore(config.artifacts),
+    logs: new FileLogStore(join(config.dataDir, 'logs', 'steps')),
+    ...(await buildExecutors(config.executor)),
+    workRoot: join(config.dataDir, 'work'),
+  };
+}
