@@ -65,6 +65,9 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   }
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port),
     '--namespace', opts.namespace ?? 'default', '--log-level', 'warn'];
+  // Eager activity dispatch: a step's activity comes back with the workflow task that
+  // scheduled it, saving a round trip per step.
+  args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
   if (opts.headless || opts.uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(opts.uiPort), '--ui-ip', '127.0.0.1');
