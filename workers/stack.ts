@@ -66,7 +66,10 @@ export async function startStack(config: Readonly<Config>, progress: Progress): 
     const adminKey = await ensureAdminKey(db, config.dataDir);
     progress(adminKey.created ? `created an admin API key in ${adminKey.path} (readable by you only)` : `admin API key: ${adminKey.path}`);
 
-    const deps = await buildActivityDeps(config, db);
+    // With PostgreSQL the worker gets its own pool with asynchronous commits (see DbTarget).
+    const workerDb = config.databaseUrl ? await openDb({ ...dbTarget(config), asyncCommit: true }) : db;
+    if (workerDb !== db) stops.push(() => workerDb.destroy());
+    const deps = await buildActivityDeps(config, workerDb);
     progress(`step executor: ${deps.defaultExecutor}${deps.executors.docker ? '' : ' (no Docker daemon answered)'}`);
 
     const connection = await Connection.connect({ address: temporalAddress });

@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   if (!config.temporal.address) throw new ConfigError('SLUICE_TEMPORAL_ADDRESS is required for a standalone worker (host:port of Temporal)');
   if (!config.databaseUrl) throw new ConfigError('DATABASE_URL is required for a standalone worker (postgres://…)');
   Runtime.install({ logger: new DefaultLogger(config.logLevel === 'debug' ? 'DEBUG' : 'WARN') });
-  const db = await openDb(dbTarget(config));
+  const db = await openDb({ ...dbTarget(config), asyncCommit: true });
   await migrateToLatest(db);
   const deps = await buildActivityDeps(config, db);
   const connection = await NativeConnection.connect({ address: config.temporal.address });

@@ -13,6 +13,13 @@ export interface DbTarget {
   /** Postgres search_path schema (tests use one schema each). */
   schema?: string;
   poolSize?: number;
+  /**
+   * Commit without waiting for the WAL flush (Postgres `synchronous_commit=off`). For the
+   * worker's run projection only: Temporal is the source of truth for run state, so a
+   * projection write lost in a database crash is rewritten by the next update; API writes
+   * (keys, audit events, registry) never use this.
+   */
+  asyncCommit?: boolean;
 }
 
 /**
@@ -27,7 +34,8 @@ export async function openDb(target: DbTarget): Promise<Db> {
     const pool = new pg.Pool({
       connectionString: target.databaseUrl,
       max: target.poolSize ?? 10,
-      ...(target.schema ? { options: `-c search_path=${target.schema}` } : {}),
+      options: [target.schema ? `-c search_path=${target.schema}` : '', target.asyncCommit ? '-c synchronous_commit=off' : '']
+        .filter(Boolean).join(' ') || undefined,
     });
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }

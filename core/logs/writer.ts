@@ -59,8 +59,9 @@ export class FileLogWriter implements LogWriter {
   close(): Promise<void> {
     this.closing ??= (async () => {
       try {
+        // No fsync: a step log is diagnostic, and an fsync per step costs more than the step
+        // orchestration budget; the OS writes it out moments later.
         await this.flush();
-        await this.handle!.sync();
         // Written aside and renamed, so a follower never sees a half-written marker.
         await writeFile(`${this.doneFile}.tmp`, JSON.stringify({ ts: new Date().toISOString(), bytes: this.bytes }));
         await rename(`${this.doneFile}.tmp`, this.doneFile);
