@@ -8,7 +8,8 @@ MINIO_USER="sluice-minio"
 MINIO_PASSWORD="sluice-minio-secret"
 mkdir -p "$SLUICE_TOOLS_DIR/bin" "$SLUICE_SERVICES_DIR"
 
-say() { printf '\033[1m[sluice setup]\033[0m %s\n' "$*" >&2; }
+if [ -t 2 ]; then tag=$'\033[1m[sluice setup]\033[0m'; else tag='[sluice setup]'; fi
+say() { printf '%s %s\n' "$tag" "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
 
 need_root() {
