@@ -4,6 +4,7 @@ import { createArtifactStore } from '../core/artifacts/index.js';
 import type { Config } from '../core/config.js';
 import type { Db } from '../core/db/connect.js';
 import { FileLogStore } from '../core/logs/index.js';
+import { registryResolvers } from '../core/registry/resolvers.js';
 import { buildExecutors } from './executors.js';
 
 /** What activities need, from config: one place for the embedded stack and the worker process. */
@@ -14,5 +15,6 @@ export async function buildActivityDeps(config: Readonly<Config>, db: Db): Promi
     logs: new FileLogStore(join(config.dataDir, 'logs', 'steps')),
     ...(await buildExecutors(config.executor)),
     workRoot: join(config.dataDir, 'work'),
+    resolvers: registryResolvers(db),
   };
 }

@@ -40,3 +40,8 @@ export function whenContext(params: Plan['params'], steps: Map<string, StepStatu
   for (const s of steps.values()) out[s.id] = { status: s.state, metrics: s.metrics };
   return { params, steps: out };
 }
+
+/** `run-<id>` → `<id>`, with characters that can't be part of a run id replaced by '-'. */
+export function runIdFromWorkflowId(workflowId: string): string {
+  return workflowId.replace(/^run-/, '').replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 128);
+}

@@ -6,7 +6,7 @@ import type { createActivities } from '../activities/index.js';
 import { evalWhen } from '../core/spec/expr-eval.js';
 import type { PlanStep } from '../core/spec/plan.js';
 import { FailureType, NON_RETRYABLE_FAILURES } from '../core/errors.js';
-import { failureMessage, inputRefs, skippedByUpstream, whenContext } from './dag-state.js';
+import { failureMessage, inputRefs, runIdFromWorkflowId, skippedByUpstream, whenContext } from './dag-state.js';
 import type { ExecuteStepInput, RunInput, RunStatus, StepResult, StepStatus } from './types.js';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -50,7 +50,10 @@ function stepActivity(step: PlanStep): Activities['executeStep'] {
  * skip), and on a failure schedules nothing new, then cancels or awaits running steps.
  */
 export async function runPipeline(input: RunInput): Promise<RunStatus> {
-  const { plan, runId } = input;
+  const { plan } = input;
+  // A schedule starts every fire with the same input and a workflow id of its own
+  // (`run-…-<timestamp>`): such a run takes its id from the workflow id.
+  const runId = input.runId || runIdFromWorkflowId(workflowInfo().workflowId);
   const steps = new Map<string, StepStatus>(plan.steps.map((s) => [s.id, {
     id: s.id, state: 'pending', attempt: 0, outputs: {}, metrics: {}, cacheHit: false,
   }]));

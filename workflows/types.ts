@@ -19,6 +19,7 @@ export interface StepResult {
 }
 
 export interface RunInput {
+  /** Empty for scheduled runs: the workflow derives it from its workflow id. */
   runId: string;
   plan: Plan;
   trigger: string;
