@@ -1,6 +1,7 @@
 // `npm run bench -- pipeline`: orchestration overhead per step (process and docker executors)
 // and 200 concurrent 3-step pipelines. Real dev server, real Postgres, the real worker process.
 import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -55,7 +56,29 @@ async function peakRssMb(pid: number): Promise<number> {
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
 }
 
+/** p50/p95 of the gap between consecutive no-op activities: Temporal's own per-step latency. */
+async function temporalFloor(address: string): Promise<{ gapP50Ms: number; gapP95Ms: number }> {
+  const connection = await NativeConnection.connect({ address });
+  const taskQueue = `bench-floor-${Date.now()}`;
+  const worker = await Worker.create({
+    connection, taskQueue, activities: { noop: async () => undefined },
+    workflowsPath: fileURLToPath(new URL('./floor/workflow.ts', import.meta.url)),
+  });
+  const client = new Client({ connection: await Connection.connect({ address }) });
+  const gaps: number[] = [];
+  await worker.runUntil(async () => {
+    for (let k = 0; k < 5; k++) {
+      const ends: number[] = await client.workflow.execute('activityChain', { taskQueue, workflowId: `${taskQueue}-${k}`, args: [20] });
+      gaps.push(...ends.slice(1).map((e, i) => e - ends[i]!));
+    }
+  });
+  await client.connection.close();
+  await connection.close();
+  return { gapP50Ms: quantile(gaps, 0.5), gapP95Ms: quantile(gaps, 0.95) };
+}
+
 export default async function run(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
   const binary = await resolveTemporalBinary({ progress: () => {} });
   const dev = await startDevServer({ binary, headless: true, detached: false });
   const schema = `bench_${Date.now().toString(36)}`;
@@ -103,6 +126,8 @@ export default async function run(): Promise<void> {
       });
       w.kill('SIGTERM');
     }
+
+    emit({ case: 'temporal-floor-20', ...(await temporalFloor(dev.address)) });
 
     const tq = `bench-concurrent-${Date.now()}`;
     const w = await worker(tq);
