@@ -6,6 +6,7 @@ import { recordArtifact } from '../core/db/repos/artifacts.js';
 import { countStepFailure, upsertStep } from '../core/db/repos/runs.js';
 import { lookupStepCache, storeStepCache } from '../core/db/repos/step-cache.js';
 import { FailureType } from '../core/errors.js';
+import { recordRunInput } from '../core/registry/run-inputs.js';
 import type { ExecuteStepInput, StepResult } from '../workflows/types.js';
 import { stepCacheKey } from './cache-key.js';
 import type { ActivityDeps } from './deps.js';
@@ -48,7 +49,13 @@ export function executeStepActivity(deps: ActivityDeps) {
     const base = { runId, stepId: step.id, attempt, executor: executorName };
     const inputs: Record<string, ArtifactRef> = {};
     for (const [name, ref] of Object.entries(input.inputs)) {
-      inputs[name] = 'sha256' in ref ? ref : await resolveInputUri(deps, ref.uri);
+      if ('sha256' in ref) {
+        inputs[name] = ref;
+        continue;
+      }
+      inputs[name] = await resolveInputUri(deps, ref.uri);
+      // Lineage: which registry version (dataset, model) this step consumed; idempotent.
+      await recordRunInput(deps.db, { runId, stepId: step.id, inputName: name, uri: ref.uri, ref: inputs[name] });
     }
     let imageDigest: string | undefined;
     try {

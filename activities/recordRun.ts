@@ -1,13 +1,21 @@
-import { upsertRun } from '../core/db/repos/runs.js';
+import { upsertRun, upsertStep } from '../core/db/repos/runs.js';
 import type { RunRecord } from '../workflows/types.js';
 import type { ActivityDeps } from './deps.js';
 
 /** Projects the run's state into the metadata DB, so the API lists and filters fast. */
 export function recordRunActivity(deps: ActivityDeps) {
   return async function recordRun(r: RunRecord): Promise<void> {
-    await upsertRun(deps.db, {
-      id: r.runId, workflowId: r.workflowId, pipeline: r.pipeline, version: r.version, params: r.params,
-      trigger: r.trigger, status: r.state, createdBy: r.createdBy, error: r.error,
+    await deps.db.transaction().execute(async (trx) => {
+      await upsertRun(trx, {
+        id: r.runId, workflowId: r.workflowId, pipeline: r.pipeline, version: r.version, params: r.params,
+        trigger: r.trigger, status: r.state, createdBy: r.createdBy, error: r.error,
+      });
+      for (const s of r.steps ?? []) {
+        await upsertStep(trx, {
+          runId: r.runId, stepId: s.id, status: s.state, attempt: 0, outputs: s.outputs, metrics: s.metrics,
+          cachedFromRun: s.cachedFromRun,
+        });
+      }
     });
   };
 }

@@ -6,6 +6,8 @@ import type { AppDeps } from './deps.js';
 import { auth } from './auth.js';
 import { installProblemHandlers } from './problems.js';
 import { healthRoutes } from './routes/health.js';
+import { v1Routes } from './routes/index.js';
+import { registryRoutes } from './routes/registry.js';
 
 export interface AppOptions {
   deps: AppDeps;
@@ -32,4 +34,6 @@ export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<v
   fastify.get('/openapi.json', { schema: { hide: true }, config: { role: 'public' } }, async () => fastify.swagger());
 
   await fastify.register(healthRoutes);
+  await fastify.register(v1Routes, { prefix: '/v1' });
+  await fastify.register(registryRoutes, { prefix: '/v1' });
 }

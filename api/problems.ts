@@ -44,7 +44,13 @@ export function installProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (hasZodFastifySchemaValidationErrors(err)) {
       const part = (err as { validationContext?: string }).validationContext ?? 'body';
-      const errors = err.validation.map((v) => ({ path: zodPath(v.instancePath, part), message: v.message ?? 'invalid' }));
+      const errors = err.validation.flatMap((v) => {
+        // One issue per unknown field, each at its own path, so a client can point at it.
+        const unknown = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: string[] }).keys : undefined;
+        return unknown?.length
+          ? unknown.map((k) => ({ path: zodPath(`${v.instancePath}/${k}`, part), message: 'unknown field; remove it' }))
+          : [{ path: zodPath(v.instancePath, part), message: v.message ?? 'invalid' }];
+      });
       return sendProblem(reply, req, 400, 'validation', `invalid ${part}: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, errors);
     }
     if (err instanceof SluiceError) {

@@ -1,3 +1,4 @@
+/* global console, process */
 // Prints vitest's JSON report as one plain closing line ("N passed, N failed, N skipped"),
 // the form CI reads, and exits non-zero when anything failed or nothing ran.
 import { readFileSync } from 'node:fs';

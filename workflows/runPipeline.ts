@@ -1,7 +1,8 @@
 import {
   ActivityCancellationType, ApplicationFailure, CancellationScope, condition, defineQuery, isCancellation,
-  proxyActivities, setHandler, workflowInfo,
+  proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
+import { SluiceRunIdKey } from '../core/temporal/search-attributes.js';
 import type { createActivities } from '../activities/index.js';
 import { evalWhen } from '../core/spec/expr-eval.js';
 import type { PlanStep } from '../core/spec/plan.js';
@@ -54,15 +55,22 @@ export async function runPipeline(input: RunInput): Promise<RunStatus> {
   // A schedule starts every fire with the same input and a workflow id of its own
   // (`run-…-<timestamp>`): such a run takes its id from the workflow id.
   const runId = input.runId || runIdFromWorkflowId(workflowInfo().workflowId);
+  if (!input.runId) upsertSearchAttributes([{ key: SluiceRunIdKey, value: runId }]);
   const steps = new Map<string, StepStatus>(plan.steps.map((s) => [s.id, {
     id: s.id, state: 'pending', attempt: 0, outputs: {}, metrics: {}, cacheHit: false,
   }]));
   const status: RunStatus = { runId, pipeline: plan.pipeline, version: plan.version, state: 'running', steps: [...steps.values()] };
   setHandler(statusQuery, () => status);
 
+  // Steps that never ran an activity (skipped, reused, or cancelled before starting) are
+  // projected with the run's final record; executed steps record themselves.
+  const unexecuted = () => [...steps.values()].filter((s) => !executed.has(s.id) && s.state !== 'pending' && s.state !== 'running')
+    .map((s) => ({ id: s.id, state: s.state, outputs: s.outputs, metrics: s.metrics, cachedFromRun: s.cachedFromRun }));
+  const executed = new Set<string>();
   const record = (state: RunStatus['state'], error?: string) => recordRun({
     runId, workflowId: workflowInfo().workflowId, pipeline: plan.pipeline, version: plan.version,
     params: plan.params, trigger: input.trigger, createdBy: input.createdBy, state, error,
+    steps: state === 'running' ? [] : unexecuted(),
   });
   await record('running');
 
@@ -81,6 +89,7 @@ export async function runPipeline(input: RunInput): Promise<RunStatus> {
   const start = (step: PlanStep, s: StepStatus) => {
     s.state = 'running';
     s.startedAt = now();
+    executed.add(step.id);
     const req: ExecuteStepInput = { runId, pipeline: plan.pipeline, step, params: plan.params, inputs: inputRefs(step, steps) };
     const scope = new CancellationScope();
     running.set(step.id, scope);

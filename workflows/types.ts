@@ -69,4 +69,6 @@ export interface RunRecord {
   createdBy?: string;
   state: RunState;
   error?: string;
+  /** Final states of steps that ran no activity (skipped, reused by a retry, never started). */
+  steps: Array<Pick<StepStatus, 'id' | 'state' | 'outputs' | 'metrics' | 'cachedFromRun'>>;
 }

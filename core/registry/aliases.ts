@@ -1,6 +1,7 @@
 import type { Db } from '../db/connect.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { type Actor, audit } from './audit.js';
+import { notifyModelChanged, publishRegistryChange } from './change-feed.js';
 import { iso } from './filters.js';
 import { RESERVED_ALIASES } from './names.js';
 
@@ -26,7 +27,7 @@ export interface AliasMove {
  */
 export async function setAlias(db: Db, model: string, alias: string, version: number, by: Actor): Promise<AliasMove> {
   if (RESERVED_ALIASES.includes(alias)) throw new ValidationError(`"${alias}" is reserved`, [{ path: 'params.alias', message: `"${alias}" always means the newest version; choose another name` }]);
-  return db.transaction().execute(async (trx) => {
+  const move = await db.transaction().execute(async (trx): Promise<AliasMove> => {
     const m = await trx.selectFrom('models').select('status').where('name', '=', model).forUpdate().executeTakeFirst();
     if (!m) throw new NotFoundError('model', model);
     if (m.status === 'archived') throw new ConflictError(`model "${model}" is archived; its aliases cannot change`);
@@ -42,24 +43,30 @@ export async function setAlias(db: Db, model: string, alias: string, version: nu
         version: eb.ref('excluded.version'), updated_by: eb.ref('excluded.updated_by'), updated_at: eb.ref('excluded.updated_at'),
       }))).returningAll().executeTakeFirstOrThrow();
     await audit(trx, by, 'model.alias.set', 'model_alias', `${model}@${alias}`, { alias, from: old?.version ?? null, to: version });
+    await notifyModelChanged(trx, model);
     return {
       alias: { model, alias, version: row.version, updatedBy: row.updated_by, updatedAt: iso(row.updated_at)! },
       previousVersion: old?.version ?? null, changed: true,
     };
   });
+  if (move.changed) publishRegistryChange(model);
+  return move;
 }
 
 /** Removes an alias; returns the version it pointed to. */
 export async function deleteAlias(db: Db, model: string, alias: string, by: Actor): Promise<number> {
-  return db.transaction().execute(async (trx) => {
+  const from = await db.transaction().execute(async (trx) => {
     const m = await trx.selectFrom('models').select('status').where('name', '=', model).forUpdate().executeTakeFirst();
     if (!m) throw new NotFoundError('model', model);
     const gone = await trx.deleteFrom('model_aliases').where('model', '=', model).where('alias', '=', alias)
       .returning('version').executeTakeFirst();
     if (!gone) throw new NotFoundError('alias', `${model}@${alias}`);
     await audit(trx, by, 'model.alias.delete', 'model_alias', `${model}@${alias}`, { alias, from: gone.version, to: null });
+    await notifyModelChanged(trx, model);
     return gone.version;
   });
+  publishRegistryChange(model);
+  return from;
 }
 
 export async function listAliases(db: Db, model: string): Promise<Alias[]> {

@@ -133,7 +133,7 @@ export async function listDatasetVersions(db: Db, name: string, f: { tags?: TagF
   if (f.before !== undefined) q = q.where('dv.version', '<', f.before);
   const rows = await q.orderBy('dv.version', 'desc').limit(f.limit + 1).execute();
   const page = rows.slice(0, f.limit);
-  return { versions: page.map(toDatasetVersion), nextCursor: rows.length > f.limit ? String(page.at(-1)!.version) : null };
+  return { items: page.map(toDatasetVersion), nextCursor: rows.length > f.limit ? String(page.at(-1)!.version) : null };
 }
 
 export async function getDatasetStats(db: Db, name: string, version: number): Promise<DatasetStats | null> {

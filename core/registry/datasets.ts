@@ -57,7 +57,7 @@ export async function listDatasets(db: Db, f: { prefix?: string; tags?: TagFilte
   if (f.after) q = q.where('name', '>', f.after);
   const rows = await q.orderBy('name').limit(f.limit + 1).execute();
   const page = rows.slice(0, f.limit);
-  return { datasets: page.map(toDataset), nextCursor: rows.length > f.limit ? page.at(-1)!.name : null };
+  return { items: page.map(toDataset), nextCursor: rows.length > f.limit ? page.at(-1)!.name : null };
 }
 
 export async function updateDataset(db: Db, name: string, patch: { description?: string | null; tags?: Tags }, by: Actor): Promise<Dataset> {

@@ -14,3 +14,10 @@ export function inferFormat(given: string | undefined, fileName: string | null |
   if (kind === 'dir') return 'dir';
   return (fileName && BY_EXTENSION[extname(fileName).toLowerCase()]) || 'unknown';
 }
+
+const EXTENSION_OF: Record<string, string> = Object.fromEntries(Object.entries(BY_EXTENSION).reverse().map(([ext, f]) => [f, ext]));
+
+/** A download file name: `<name>-v<version>` plus the format's usual extension (`.tar` for a directory). */
+export function downloadName(name: string, version: number, format: string, kind: 'file' | 'dir'): string {
+  return `${name}-v${version}${kind === 'dir' ? '.tar' : (EXTENSION_OF[format] ?? (format === 'sklearn-pickle' ? '.pkl' : ''))}`;
+}

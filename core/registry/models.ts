@@ -3,6 +3,7 @@ import type { Db } from '../db/connect.js';
 import type { ModelRow, ModelStatus } from '../db/tables/registry.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { type Actor, audit } from './audit.js';
+import { notifyModelChanged, publishRegistryChange } from './change-feed.js';
 import { isUniqueViolation } from './db-errors.js';
 import { iso, tagConditions } from './filters.js';
 import type { TagFilter, Tags } from './names.js';
@@ -73,7 +74,7 @@ export interface ModelFilter {
   limit: number;
 }
 
-export async function listModels(db: Db, f: ModelFilter): Promise<{ models: Model[]; nextCursor: string | null }> {
+export async function listModels(db: Db, f: ModelFilter): Promise<{ items: Model[]; nextCursor: string | null }> {
   let q = db.selectFrom('models').selectAll();
   if (f.prefix) q = q.where(sql<boolean>`starts_with(name, ${f.prefix})`);
   for (const c of tagConditions('tags', f.tags)) q = q.where(c);
@@ -88,7 +89,7 @@ export async function listModels(db: Db, f: ModelFilter): Promise<{ models: Mode
   const rows = await q.orderBy('name').limit(f.limit + 1).execute();
   const page = rows.slice(0, f.limit);
   const aliases = await aliasesOf(db, page.map((r) => r.name));
-  return { models: page.map((r) => toModel(r, aliases.get(r.name)!)), nextCursor: rows.length > f.limit ? page.at(-1)!.name : null };
+  return { items: page.map((r) => toModel(r, aliases.get(r.name)!)), nextCursor: rows.length > f.limit ? page.at(-1)!.name : null };
 }
 
 /** Description and tags are metadata: they change; `tags` replaces the whole map. */
@@ -123,6 +124,8 @@ export async function archiveModel(db: Db, name: string, opts: { force: boolean 
     for (const a of aliases) await audit(trx, by, 'model.alias.delete', 'model_alias', `${name}@${a.alias}`, { alias: a.alias, from: a.version, to: null, reason: 'model archived' });
     await trx.updateTable('models').set({ status: 'archived', updated_at: new Date() }).where('name', '=', name).execute();
     await audit(trx, by, 'model.archive', 'model', name, { removedAliases: aliases.map((a) => a.alias) });
+    await notifyModelChanged(trx, name);
   });
+  publishRegistryChange(name);
   return requireModel(db, name);
 }

@@ -23,6 +23,13 @@ async function imageOf(db: Db, runId: string, stepId: string): Promise<string | 
   return step?.image_digest ?? null;
 }
 
+/** A step served from the step cache records no artifacts row of its own; its outputs are on run_steps. */
+async function cachedOutput(db: Db, runId: string, stepId: string, output: string) {
+  const step = await db.selectFrom('run_steps').select('outputs').where('run_id', '=', runId).where('step_id', '=', stepId).executeTakeFirst();
+  const ref = (step?.outputs as Record<string, ArtifactRef | undefined> | undefined)?.[output];
+  return ref && typeof ref.uri === 'string' && typeof ref.sha256 === 'string' ? { uri: ref.uri, sha256: ref.sha256, size: ref.size, kind: ref.kind } : undefined;
+}
+
 /**
  * Resolves a source to a stored artifact. Bad references are 400s naming the field. An artifact URI
  * no step recorded (e.g. written by another tool into the store) is hashed once, streaming, to learn
@@ -32,7 +39,8 @@ export async function resolveSource(db: Db, store: ArtifactStore, src: ArtifactS
   if ('source' in src) {
     const { runId, stepId, output } = src.source;
     const row = await db.selectFrom('artifacts').selectAll().where('run_id', '=', runId).where('step_id', '=', stepId)
-      .where('name', '=', output).executeTakeFirst();
+      .where('name', '=', output).executeTakeFirst()
+      ?? await cachedOutput(db, runId, stepId, output);
     if (!row) {
       throw new ValidationError(`run ${runId} step ${stepId} recorded no output "${output}"`, [
         { path: 'body.source', message: `no artifact for run ${runId}, step ${stepId}, output ${output} (has the step succeeded?)` },

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream';
 import type { ArtifactRef, ArtifactStore } from '../artifacts/store.js';
+import { SluiceError } from '../errors.js';
 
 /**
  * Verifies the sha256 of what flows through it and holds back the last chunk until it has: a
@@ -26,7 +27,7 @@ export class HoldBackVerifier extends Transform {
   override _flush(done: TransformCallback): void {
     const actual = this.hash.digest('hex');
     if (actual !== this.expected) {
-      done(new Error(`sha256 mismatch for ${this.what}: expected ${this.expected}, got ${actual} (corrupt or tampered artifact)`));
+      done(new SluiceError('artifact-corrupt', 500, `sha256 mismatch for ${this.what}: expected ${this.expected}, got ${actual} (corrupt or tampered artifact)`));
       return;
     }
     done(null, this.held);

@@ -41,7 +41,7 @@ function decodeCursor(s: string, byMetric: boolean): Cursor {
 const encodeCursor = (c: Cursor): string => Buffer.from(JSON.stringify(c)).toString('base64url');
 
 /** Versions of one model, filtered by metric, tag, alias and status; keyset-paginated. */
-export async function searchVersions(db: Db, model: string, f: VersionFilter): Promise<{ versions: ModelVersion[]; nextCursor: string | null }> {
+export async function searchVersions(db: Db, model: string, f: VersionFilter): Promise<{ items: ModelVersion[]; nextCursor: string | null }> {
   const order = f.order ?? 'newest';
   const byMetric = order === 'metric_desc' || order === 'metric_asc';
   if (byMetric && !f.metric) throw new ValidationError(`order=${order} needs a metric`, [{ path: 'querystring.metric', message: `required with order=${order}` }]);
@@ -87,5 +87,5 @@ export async function searchVersions(db: Db, model: string, f: VersionFilter): P
   const next = rows.length > f.limit && last
     ? encodeCursor(byMetric ? { v: last.version, m: Number(last.metric_value) } : { v: last.version })
     : null;
-  return { versions: page.map(toVersion), nextCursor: next };
+  return { items: page.map(toVersion), nextCursor: next };
 }

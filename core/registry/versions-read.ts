@@ -58,8 +58,11 @@ export async function findVersion(db: Db, name: string, ref: VersionRef): Promis
   if ('version' in ref) q = q.where('v.version', '=', ref.version);
   else if (ref.alias === 'latest') q = q.where('v.status', '=', 'registered').orderBy('v.version', 'desc').limit(1);
   else {
-    q = q.innerJoin('model_aliases as al', (j) => j.onRef('al.model', '=', 'v.model').onRef('al.version', '=', 'v.version'))
-      .where('al.alias', '=', ref.alias);
+    // A scalar subquery pins the plan to two primary-key probes (alias, then version); a join let the
+    // planner scan every version of the model while its statistics were stale.
+    const alias = ref.alias;
+    q = q.where('v.version', '=', (eb) => eb.selectFrom('model_aliases as al').select('al.version')
+      .where('al.model', '=', name).where('al.alias', '=', alias));
   }
   const row = await q.executeTakeFirst();
   return row ? toVersion(row) : undefined;

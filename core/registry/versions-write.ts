@@ -2,6 +2,7 @@ import type { ArtifactRef } from '../artifacts/store.js';
 import type { Db } from '../db/connect.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { type Actor, audit } from './audit.js';
+import { notifyModelChanged, publishRegistryChange } from './change-feed.js';
 import { isUniqueViolation } from './db-errors.js';
 import type { Tags } from './names.js';
 import { findVersion, type ModelVersion, requireVersion } from './versions-read.js';
@@ -82,8 +83,10 @@ export async function registerVersion(db: Db, v: NewVersion, by: Actor): Promise
         sha256: v.artifact.sha256, runId: v.producer?.runId ?? null, stepId: v.producer?.stepId ?? null,
         idempotencyKey: v.idempotencyKey ?? null,
       });
+      await notifyModelChanged(trx, v.model);
       return { version, modelCreated: inserted !== undefined };
     });
+    publishRegistryChange(v.model);
   } catch (err) {
     // Two concurrent retries with one key: the loser rolls back (returning its number) and replays the winner.
     if (isUniqueViolation(err, 'model_versions_idempotency_uq')) {
@@ -99,6 +102,7 @@ export async function registerVersion(db: Db, v: NewVersion, by: Actor): Promise
 export async function updateVersion(
   db: Db, model: string, version: number, patch: { description?: string | null; tags?: Tags }, by: Actor,
 ): Promise<ModelVersion> {
+  if (patch.description === undefined && patch.tags === undefined) return requireVersion(db, model, { version });
   await db.transaction().execute(async (trx) => {
     const res = await trx.updateTable('model_versions').set({
       ...(patch.description !== undefined ? { description: patch.description } : {}),
@@ -106,7 +110,9 @@ export async function updateVersion(
     }).where('model', '=', model).where('version', '=', version).executeTakeFirst();
     if (Number(res.numUpdatedRows) === 0) await requireVersion(trx, model, { version });
     await audit(trx, by, 'model.version.update', 'model_version', `${model}/${version}`, patch);
+    await notifyModelChanged(trx, model);
   });
+  publishRegistryChange(model);
   return requireVersion(db, model, { version });
 }
 
@@ -137,6 +143,8 @@ export async function archiveVersion(db: Db, model: string, version: number, opt
     await trx.updateTable('model_versions').set({ status: 'archived', archived_at: new Date() })
       .where('model', '=', model).where('version', '=', version).execute();
     await audit(trx, by, 'model.version.archive', 'model_version', `${model}/${version}`, { removedAliases: aliases });
+    await notifyModelChanged(trx, model);
   });
+  publishRegistryChange(model);
   return requireVersion(db, model, { version });
 }

@@ -46,7 +46,7 @@ function memoOf(s: { memo?: Record<string, unknown> }): ScheduleMemo | undefined
   return s.memo?.sluice as ScheduleMemo | undefined;
 }
 
-function toView(ctx: RunContext, name: string, memo: ScheduleMemo, s: ScheduleSummary | ScheduleDescription): ScheduleView {
+function toView(name: string, memo: ScheduleMemo, s: ScheduleSummary | ScheduleDescription): ScheduleView {
   return {
     name, scheduleId: s.scheduleId, pipeline: memo.pipeline, version: memo.version, params: memo.params,
     ...(memo.cron ? { cron: memo.cron } : {}), ...(memo.every ? { every: memo.every } : {}), ...(memo.timezone ? { timezone: memo.timezone } : {}),
@@ -111,7 +111,7 @@ async function describe(ctx: RunContext, name: string) {
 
 export async function getSchedule(ctx: RunContext, name: string): Promise<ScheduleView> {
   const { d, memo } = await describe(ctx, name);
-  const view = toView(ctx, name, memo, d);
+  const view = toView(name, memo, d);
   const runs = new Map((await runsByWorkflowIds(ctx.db, view.recentRuns.map((r) => r.workflowId))).map((r) => [r.workflow_id, r]));
   for (const r of view.recentRuns) {
     const run = runs.get(r.workflowId);
@@ -127,7 +127,7 @@ export async function listSchedules(ctx: RunContext, f: { pipeline?: string } = 
   for await (const s of ctx.temporal.schedule.list(query ? { query } : {})) {
     const memo = memoOf(s);
     if (!memo || memo.taskQueue !== ctx.taskQueue || !s.scheduleId.startsWith('sched-')) continue;
-    out.push(toView(ctx, s.scheduleId.slice('sched-'.length), memo, s));
+    out.push(toView(s.scheduleId.slice('sched-'.length), memo, s));
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -109,6 +109,8 @@ async function queryLive(ctx: RunContext, workflowId: string): Promise<LiveStatu
  * active run asks its workflow, which knows more than the projection, when `live` is set.
  */
 export async function getRunView(ctx: RunContext, id: string, opts: { live?: boolean } = {}): Promise<RunView> {
+  const cached = ctx.finished.get(id);
+  if (cached) return cached;
   const row = await getRunWithSteps(ctx.db, id);
   if (!row) throw new NotFoundError('run', id);
   const summary = runSummary(row);
@@ -119,5 +121,7 @@ export async function getRunView(ctx: RunContext, id: string, opts: { live?: boo
       return { ...summary, status, error: live.error ?? summary.error, steps: live.steps.map(stepFromLive) };
     }
   }
-  return { ...summary, steps: await stepsFromDb(ctx, row) };
+  const view = { ...summary, steps: await stepsFromDb(ctx, row) };
+  if (!ACTIVE.includes(row.status)) ctx.finished.set(id, view);
+  return view;
 }

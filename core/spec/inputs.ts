@@ -18,11 +18,11 @@ const URI_FORMS: RegExp[] = [
   /^s3:\/\/[^/\s]+\/\S+$/,
   /^file:\/\/\/\S+$/,
   /^models:\/[A-Za-z0-9._-]+(@[A-Za-z0-9._-]+|\/\d+)$/,
-  /^datasets:\/[A-Za-z0-9._-]+\/\d+$/,
+  /^datasets:\/[A-Za-z0-9._-]+(\/\d+|@latest)$/,
   /^sha256:[0-9a-f]{64}$/,
 ];
 
-export const URI_HINT = 's3://bucket/key, file:///path, models:/name@alias, models:/name/N, datasets:/name/N or sha256:<hex>';
+export const URI_HINT = 's3://bucket/key, file:///path, models:/name@alias, models:/name/N, datasets:/name/N, datasets:/name@latest or sha256:<hex>';
 
 export function isSourceUri(s: string): boolean {
   return URI_FORMS.some((re) => re.test(s));

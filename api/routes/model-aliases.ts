@@ -1,0 +1,53 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { deleteAlias, listAliases, setAlias } from '../../core/registry/aliases.js';
+import type { VersionCache } from '../../core/registry/version-cache.js';
+import { problems } from './common.js';
+import { actorOf } from './registry-http.js';
+import { aliasName, aliasSchema, modelName, versionNumber, versionSchema } from './registry-schemas.js';
+
+const aliasParams = z.strictObject({ name: modelName, alias: aliasName });
+
+/** Named pointers to versions (champion, production…): moves are atomic and audited with from/to. */
+export const modelAliasRoutes: FastifyPluginAsyncZod<{ cache: VersionCache }> = async (app, { cache }) => {
+  const { db } = app.deps;
+
+  app.get('/models/:name/aliases', {
+    config: { role: 'viewer' },
+    schema: {
+      tags: ['models'], summary: 'The aliases of a model', params: z.strictObject({ name: modelName }),
+      response: { 200: z.object({ items: z.array(aliasSchema) }), ...problems(404) },
+    },
+  }, async (req) => ({ items: await listAliases(db, req.params.name) }));
+
+  app.get('/models/:name/aliases/:alias', {
+    config: { role: 'viewer' },
+    schema: {
+      tags: ['models'], summary: 'The version an alias points to (same as GET /models/{name}/versions/@{alias})',
+      params: aliasParams, response: { 200: versionSchema, ...problems(404) },
+    },
+  }, async (req) => cache.get(req.params.name, { alias: req.params.alias }));
+
+  app.put('/models/:name/aliases/:alias', {
+    config: { role: 'operator' },
+    schema: {
+      tags: ['models'], summary: 'Point an alias at a version (create or move); archived versions cannot take one',
+      params: aliasParams, body: z.strictObject({ version: versionNumber }),
+      response: {
+        200: z.object({ alias: aliasSchema, previousVersion: z.number().int().nullable(), changed: z.boolean() }),
+        ...problems(400, 404, 409),
+      },
+    },
+  }, async (req) => setAlias(db, req.params.name, req.params.alias, req.body.version, actorOf(req)));
+
+  app.delete('/models/:name/aliases/:alias', {
+    config: { role: 'operator' },
+    schema: {
+      tags: ['models'], summary: 'Remove an alias', params: aliasParams,
+      response: { 204: z.null().describe('removed'), ...problems(404) },
+    },
+  }, async (req, reply) => {
+    await deleteAlias(db, req.params.name, req.params.alias, actorOf(req));
+    return reply.code(204).send(null);
+  });
+};

@@ -1,0 +1,96 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { Readable } from 'node:stream';
+import { createInterface } from 'node:readline';
+import { z } from 'zod';
+import { getRunWithSteps } from '../../core/db/repos/run-queries.js';
+import { getRun } from '../../core/db/repos/runs.js';
+import { NotFoundError } from '../../core/errors.js';
+import type { LogLine } from '../../core/logs/store.js';
+import type { RunContext } from '../../core/runs/context.js';
+import { ACTIVE } from '../../core/runs/view.js';
+import { problems } from './common.js';
+import { openSse } from './sse.js';
+
+const STEP_ID = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,62}$/;
+/** After its run has finished, a log that is still open (a step that never ran) is given up on. */
+const WATCH_MS = 1000;
+const GRACE_TICKS = 2;
+
+async function* textLines(stream: Readable): AsyncGenerator<string> {
+  for await (const json of createInterface({ input: stream, crlfDelay: Infinity })) {
+    if (json) yield `${(JSON.parse(json) as LogLine).line}\n`;
+  }
+}
+
+export const runLogRoutes: FastifyPluginAsyncZod<{ ctx: RunContext }> = async (app, { ctx }) => {
+  const { logs } = app.deps;
+
+  app.get('/runs/:id/steps/:step/logs', {
+    config: { role: 'viewer' },
+    schema: {
+      tags: ['runs'],
+      summary: 'Logs of a step: JSON lines, plain text, or followed live as Server-Sent Events',
+      description: 'With `follow=true` or `Accept: text/event-stream`: `event: line` per log line (data: the JSON line, id: the byte '
+        + 'offset after it; send it back as `Last-Event-ID` to resume), then `event: end` once the step\'s log is complete.',
+      params: z.strictObject({ id: z.string().min(1).max(200), step: z.string().regex(STEP_ID, 'not a step id') }),
+      querystring: z.strictObject({
+        follow: z.enum(['true', 'false']).optional(),
+        format: z.enum(['jsonl', 'text']).default('jsonl'),
+        offset: z.coerce.number().int().min(0).optional().describe('Byte offset to start from'),
+      }),
+      headers: z.object({ 'last-event-id': z.string().regex(/^\d+$/).optional() }),
+      response: {
+        200: {
+          description: 'The log',
+          content: { 'application/x-ndjson': { schema: z.any() }, 'text/plain': { schema: z.any() }, 'text/event-stream': { schema: z.any() } },
+        },
+        ...problems(400, 404),
+      },
+    },
+  }, async (req, reply) => {
+    const { id, step } = req.params;
+    const run = await getRunWithSteps(ctx.db, id);
+    if (!run) throw new NotFoundError('run', id);
+    const steps = (await ctx.specs.stepIds(run.pipeline, run.digest)) ?? run.steps.map((s) => s.step_id);
+    if (!steps.includes(step)) throw new NotFoundError('step', `${step}" of run "${id}`);
+
+    // A cached step (or one a retry reused) ran in another run: its log is that run's.
+    const row = run.steps.find((s) => s.step_id === step);
+    const logRun = row?.status === 'cached' && row.cached_from_run && !(await logs.exists(id, step)) ? row.cached_from_run : id;
+
+    const follow = req.query.follow === 'true' || (req.query.follow === undefined && (req.headers.accept ?? '').includes('text/event-stream'));
+    const offset = Number(req.headers['last-event-id'] ?? req.query.offset ?? 0);
+    if (!follow) {
+      if (!(await logs.exists(logRun, step))) throw new NotFoundError('log of step', `${step}" of run "${id}`);
+      const stream = logs.read(logRun, step, { offset });
+      if (req.query.format === 'text') return reply.type('text/plain; charset=utf-8').send(Readable.from(textLines(stream)));
+      return reply.type('application/x-ndjson').send(stream);
+    }
+
+    const sse = openSse(req, reply);
+    let reason = 'completed';
+    let ticks = 0;
+    const stop = new AbortController();
+    const watch = setInterval(() => {
+      void getRun(ctx.db, id).then((r) => {
+        if (r && !ACTIVE.includes(r.status) && ++ticks > GRACE_TICKS) {
+          reason = 'run-finished';
+          stop.abort();
+        }
+      }, () => undefined);
+    }, WATCH_MS);
+    try {
+      const signal = AbortSignal.any([sse.signal, stop.signal]);
+      for await (const l of logs.follow(logRun, step, { signal, offset })) {
+        await sse.send('line', { ts: l.ts, stream: l.stream, line: l.line }, l.nextOffset);
+      }
+      if (!sse.signal.aborted) await sse.send('end', { reason });
+    } catch (err) {
+      req.log.error({ err }, 'log stream failed');
+      await sse.send('end', { reason: 'error' });
+    } finally {
+      clearInterval(watch);
+      sse.close();
+    }
+  });
+};

@@ -1,0 +1,47 @@
+import type { ApiClient } from './client.js';
+import { colors, duration, out, status } from './output.js';
+import { ACTIVE, type RunView, type StepView } from './types.js';
+
+const POLL_MS = 500;
+
+const ICONS: Record<string, string> = {
+  running: colors.blue('▸'), succeeded: colors.green('✓'), cached: colors.cyan('↺'), failed: colors.red('✗'),
+  skipped: colors.dim('–'), cancelled: colors.yellow('■'),
+};
+
+function describeStep(s: StepView): string {
+  const parts = [status(s.status)];
+  if (s.attempt > 1) parts.push(colors.dim(`attempt ${s.attempt}`));
+  if (s.durationMs !== null && s.status !== 'running') parts.push(duration(s.durationMs));
+  if (s.cachedFromRun) parts.push(colors.dim(`from ${s.cachedFromRun}`));
+  const metrics = Object.entries(s.metrics).map(([k, v]) => `${k}=${v}`).join(' ');
+  if (metrics) parts.push(colors.dim(metrics));
+  if (s.error) parts.push(colors.red(s.error.split('\n')[0]!));
+  return parts.join('  ');
+}
+
+/**
+ * Polls the run and prints each step's state changes until the run ends; returns the final view.
+ * `quiet` (for --json) prints nothing.
+ */
+export async function followRun(client: ApiClient, runId: string, quiet = false): Promise<RunView> {
+  const seen = new Map<string, string>();
+  const width = { id: 0 };
+  for (;;) {
+    const run = await client.json<RunView>('GET', `/v1/runs/${runId}`);
+    width.id = Math.max(width.id, ...run.steps.map((s) => s.id.length));
+    for (const s of run.steps) {
+      const key = `${s.status}/${s.attempt}`;
+      if (seen.get(s.id) === key || s.status === 'pending') continue;
+      seen.set(s.id, key);
+      if (!quiet) out(`  ${ICONS[s.status] ?? ' '} ${s.id.padEnd(width.id)}  ${describeStep(s)}`);
+    }
+    if (!ACTIVE.includes(run.status)) return run;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+export function printOutcome(run: RunView): void {
+  const took = run.startedAt && run.finishedAt ? ` in ${duration(Date.parse(run.finishedAt) - Date.parse(run.startedAt))}` : '';
+  out(`run ${colors.bold(run.id)} ${status(run.status)}${took}${run.error ? `: ${run.error.split('\n')[0]}` : ''}`);
+}
