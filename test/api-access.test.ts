@@ -25,7 +25,6 @@ describe('access control', () => {
     secrets.unknown = 'slk_not-a-real-key';
   });
   afterAll(async () => {
-    await api?.app.close();
     await h?.close();
   });
 

@@ -21,7 +21,6 @@ describe('listing runs and events', () => {
     await h.db.insertInto('runs').values(rows).execute();
   });
   afterAll(async () => {
-    await api?.app.close();
     await h?.close();
   });
 

@@ -1,4 +1,3 @@
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi, type ApiHarness } from './api.js';
 import { apply, readSse, startRun, waitForRun } from './api-support.js';
@@ -16,21 +15,15 @@ steps:
 describe('step logs', () => {
   let h: Harness;
   let api: ApiHarness;
-  let worker: Worker;
-  let running: Promise<void>;
   let base: string;
   beforeAll(async () => {
     h = await createHarness();
-    worker = await h.newWorker();
-    running = worker.run();
+    await h.startWorker();
     api = await createApi(h);
     base = await api.app.listen({ host: '127.0.0.1', port: 0 });
     await apply(api, chatty);
   });
   afterAll(async () => {
-    await api?.app.close();
-    worker?.shutdown();
-    await running;
     await h?.close();
   });
 

@@ -20,7 +20,6 @@ describe('pipelines API', () => {
     api = await createApi(h);
   });
   afterAll(async () => {
-    await api?.app.close();
     await h?.close();
   });
 

@@ -29,7 +29,6 @@ describe('problem+json for every error class', () => {
     api = await createApi(h, { SLUICE_BODY_LIMIT_BYTES: '2048', SLUICE_RATE_LIMIT_PER_MINUTE: '3' });
   });
   afterAll(async () => {
-    await api?.app.close();
     await h?.close();
   });
 

@@ -1,4 +1,3 @@
-import type { Worker } from '@temporalio/worker';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,21 +18,15 @@ steps:
 describe('runs API against a real worker', () => {
   let h: Harness;
   let api: ApiHarness;
-  let worker: Worker;
-  let running: Promise<void>;
   const flagged = 'flagged';
   beforeAll(async () => {
     h = await createHarness();
-    worker = await h.newWorker();
-    running = worker.run();
+    await h.startWorker();
     api = await createApi(h);
     await apply(api, flagPipeline(flagged));
     await apply(api, sleeper('sleeper'));
   });
   afterAll(async () => {
-    await api?.app.close();
-    worker?.shutdown();
-    await running;
     await h?.close();
   });
 

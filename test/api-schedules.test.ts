@@ -1,4 +1,3 @@
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi, type ApiHarness } from './api.js';
 import { apply, until, waitForRun } from './api-support.js';
@@ -23,21 +22,15 @@ interface Schedule { name: string; scheduleId: string; paused: boolean; note: st
 describe('schedules on Temporal Schedules', () => {
   let h: Harness;
   let api: ApiHarness;
-  let worker: Worker;
-  let running: Promise<void>;
   const created: string[] = [];
   beforeAll(async () => {
     h = await createHarness();
-    worker = await h.newWorker();
-    running = worker.run();
+    await h.startWorker();
     api = await createApi(h);
     await apply(api, pipeline);
   });
   afterAll(async () => {
     for (const name of created) await api.call('admin', { method: 'DELETE', url: `/v1/schedules/${name}` });
-    await api?.app.close();
-    worker?.shutdown();
-    await running;
     await h?.close();
   });
 

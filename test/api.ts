@@ -12,11 +12,12 @@ export interface ApiHarness {
   call(role: Role | undefined, opts: InjectOptions): Promise<LightMyRequestResponse>;
 }
 
-/** The real API over a test harness' DB, Temporal client and stores, with a key per role. */
+/** The real API over a test harness' DB, Temporal client and stores, with a key per role; closed with the harness. */
 export async function createApi(h: Harness, env: Record<string, string> = {}): Promise<ApiHarness> {
   const config = loadConfig({ SLUICE_DATA_DIR: h.dir, SLUICE_TASK_QUEUE: h.taskQueue, SLUICE_LOG_LEVEL: 'silent', ...env });
   const app = await buildServer({ config, db: h.db, temporal: h.client, artifacts: h.deps.artifacts, logs: h.deps.logs });
   await app.ready();
+  h.onClose(() => app.close());
   const keys = {} as Record<Role, string>;
   for (const role of ['viewer', 'operator', 'admin'] as const) keys[role] = (await issueKey(h.db, { name: `test-${role}`, role })).key;
   return {

@@ -1,4 +1,3 @@
-import type { Worker } from '@temporalio/worker';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, planFrom, runInput, runToEnd, type Harness } from './harness.js';
@@ -6,16 +5,11 @@ import { createHarness, planFrom, runInput, runToEnd, type Harness } from './har
 // The example users copy: real scikit-learn in the locally built sluice/sklearn:1 image.
 describe('examples/pipelines/train-sklearn.yaml on docker', () => {
   let h: Harness;
-  let worker: Worker;
-  let running: Promise<void>;
   beforeAll(async () => {
     h = await createHarness({ defaultExecutor: 'docker' });
-    worker = await h.newWorker();
-    running = worker.run();
+    await h.startWorker();
   });
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
     await h?.close();
   });
 

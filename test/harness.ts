@@ -11,6 +11,7 @@ import type { ArtifactStore } from '../core/artifacts/store.js';
 import { openDb, type Db } from '../core/db/connect.js';
 import { migrateToLatest } from '../core/db/migrate.js';
 import { FileLogStore } from '../core/logs/index.js';
+import { registryResolvers } from '../core/registry/resolvers.js';
 import { compilePlan, parsePipelineSpec, resolveParams, type Plan } from '../core/spec/index.js';
 import { createWorker, workflowsPath } from '../workers/worker.js';
 import type { RunInput, RunStatus } from '../workflows/types.js';
@@ -39,6 +40,10 @@ export interface Harness {
   dir: string;
   taskQueue: string;
   newWorker(overrides?: Partial<ActivityDeps>): Promise<Worker>;
+  /** Creates a worker and runs it until close(). */
+  startWorker(overrides?: Partial<ActivityDeps>): Promise<Worker>;
+  /** Registers something close() must shut down first (last registered, first closed). */
+  onClose(fn: () => Promise<unknown>): void;
   close(): Promise<void>;
 }
 
@@ -62,14 +67,27 @@ export async function createHarness(opts: { db?: Db; artifacts?: ArtifactStore; 
     executors: { process: new ProcessExecutor(), docker: new DockerExecutor() },
     defaultExecutor: opts.defaultExecutor ?? 'process',
     workRoot: join(dir, 'work'),
+    resolvers: registryResolvers(db),
   };
+  const closers: Array<() => Promise<unknown>> = [];
+  const newWorker = async (overrides: Partial<ActivityDeps> = {}) => createWorker({
+    connection: native, namespace: 'default', taskQueue, deps: { ...deps, ...overrides },
+    maxConcurrentActivities: 20, workflowBundle: await workflowBundle(),
+  });
   return {
-    client, db, deps, dir, taskQueue,
-    newWorker: async (overrides = {}) => createWorker({
-      connection: native, namespace: 'default', taskQueue, deps: { ...deps, ...overrides },
-      maxConcurrentActivities: 20, workflowBundle: await workflowBundle(),
-    }),
+    client, db, deps, dir, taskQueue, newWorker,
+    startWorker: async (overrides) => {
+      const worker = await newWorker(overrides);
+      const running = worker.run();
+      closers.push(async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+      });
+      return worker;
+    },
+    onClose: (fn) => closers.push(fn),
     close: async () => {
+      for (const fn of closers.reverse()) await fn();
       await connection.close();
       await native.close();
       if (!opts.db) await db.destroy();

@@ -1,4 +1,3 @@
-import type { Worker } from '@temporalio/worker';
 import Docker from 'dockerode';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,16 +27,11 @@ async function waitFor<T>(what: string, f: () => Promise<T | undefined>, ms = 20
 
 describe('the pipeline engine on real dockerd and a real dev server', () => {
   let h: Harness;
-  let worker: Worker;
-  let running: Promise<void>;
   beforeAll(async () => {
     h = await createHarness({ defaultExecutor: 'docker' });
-    worker = await h.newWorker();
-    running = worker.run();
+    await h.startWorker();
   });
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
     await h?.close();
   });
 

@@ -1,4 +1,3 @@
-import type { Worker } from '@temporalio/worker';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getRunSteps, getRun } from '../core/db/repos/runs.js';
@@ -35,16 +34,11 @@ steps:
 
 describe('runPipeline with the process executor', () => {
   let h: Harness;
-  let worker: Worker;
-  let running: Promise<void>;
   beforeAll(async () => {
     h = await createHarness();
-    worker = await h.newWorker();
-    running = worker.run();
+    await h.startWorker();
   });
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
     await h?.close();
   });
 

@@ -32,7 +32,6 @@ describe('registry routes: keys and roles', () => {
     api = await createApi(h);
   });
   afterAll(async () => {
-    await api?.app.close();
     await h?.close();
   });
 

@@ -15,7 +15,6 @@ describe('datasets API', () => {
     api = await createApi(h);
   });
   afterAll(async () => {
-    await api?.app.close();
     await h?.close();
   });
 

@@ -1,6 +1,4 @@
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registryResolvers } from '../core/registry/resolvers.js';
 import { createApi, type ApiHarness } from './api.js';
 import { createHarness, planFrom, runInput, runToEnd, type Harness } from './harness.js';
 
@@ -33,15 +31,12 @@ const edge = (g: Graph, from: string, kind: string, to: string) => g.edges.some(
 describe('lineage across real pipeline runs', () => {
   let h: Harness;
   let api: ApiHarness;
-  let worker: Worker;
-  let running: Promise<void>;
   let ingestRun = '';
   let trainRun = '';
   beforeAll(async () => {
     h = await createHarness();
-    // The worker resolves datasets:/ and models:/ inputs through the registry (as workers/ wires it).
-    worker = await h.newWorker({ resolvers: registryResolvers(h.db) });
-    running = worker.run();
+    // The harness' worker resolves datasets:/ and models:/ inputs through the registry, as workers/ does.
+    await h.startWorker();
     api = await createApi(h);
 
     const first = runInput(planFrom(ingest));
@@ -57,9 +52,6 @@ describe('lineage across real pipeline runs', () => {
     trainRun = second.runId;
   });
   afterAll(async () => {
-    await api?.app.close();
-    worker?.shutdown();
-    await running;
     await h?.close();
   });
 

@@ -19,7 +19,6 @@ describe('model registry API', () => {
     api = await createApi(h);
   });
   afterAll(async () => {
-    await api?.app.close();
     await h?.close();
   });
 

@@ -5,16 +5,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../core/config.js';
 import { freePort } from '../core/temporal/dev-server.js';
+import { alive } from '../workers/lock.js';
 import { startStack } from '../workers/stack.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('the embedded stack', () => {
   const dirs: string[] = [];

@@ -1,26 +1,17 @@
 import { sql } from 'kysely';
 import type { Db } from '../connect.js';
 import type { RunRow, RunStatus, RunStepRow } from '../tables/runs.js';
+import type { RunProjection } from './runs.js';
 
 /** What the API (not the workflow) writes when it starts a run. */
-export interface NewRunRow {
-  id: string;
-  workflowId: string;
-  pipeline: string;
-  version: number;
-  params: Record<string, unknown>;
-  trigger: string;
-  createdBy: string | null;
-  idempotencyKey: string | null;
-  retryOf: string | null;
-}
+export type NewRunRow = Omit<RunProjection, 'status' | 'error'>;
 
 /** Inserts a pending run; false when a row with this id or idempotency key already exists. */
 export async function insertPendingRun(db: Db, r: NewRunRow): Promise<boolean> {
   const res = await db.insertInto('runs').values({
     id: r.id, workflow_id: r.workflowId, pipeline: r.pipeline, pipeline_version: r.version, status: 'pending',
-    trigger: r.trigger, params: JSON.stringify(r.params), created_by: r.createdBy, idempotency_key: r.idempotencyKey,
-    retry_of: r.retryOf,
+    trigger: r.trigger, params: JSON.stringify(r.params), created_by: r.createdBy ?? null, idempotency_key: r.idempotencyKey ?? null,
+    retry_of: r.retryOf ?? null,
   }).onConflict((oc) => oc.doNothing()).returning('id').executeTakeFirst();
   return res !== undefined;
 }
