@@ -128,16 +128,17 @@ export function executeStepActivity(deps: ActivityDeps) {
     if (missing.length) throw await stepFailure(`exited 0 but did not write declared output(s): ${missing.join(', ')}`, FailureType.StepFailed);
     const outputs = await collectOutputs(deps, outDir, step.outputs);
     const metrics = await readMetrics(outDir);
-    // One transaction, one commit: the projection of a finished step lands whole or not at all.
-    await deps.db.transaction().execute(async (trx) => {
-      for (const [name, ref] of Object.entries(outputs)) await recordArtifact(trx, ref, { runId, stepId: step.id, name });
-      await storeStepCache(trx, cacheKey, { runId, stepId: step.id, outputs, metrics });
-      await upsertStep(trx, { ...base, status: 'succeeded', imageDigest, cacheKey, outputs, metrics });
-    });
-    await rm(workDir, { recursive: true, force: true });
+    // Independent idempotent writes, side by side on the pool: they sit on every step's
+    // critical path, and a retried activity rewrites whatever did not land.
+    await Promise.all([
+      ...Object.entries(outputs).map(([name, ref]) => recordArtifact(deps.db, ref, { runId, stepId: step.id, name })),
+      storeStepCache(deps.db, cacheKey, { runId, stepId: step.id, outputs, metrics }),
+      upsertStep(deps.db, { ...base, status: 'succeeded', imageDigest, cacheKey, outputs, metrics }),
+      rm(workDir, { recursive: true, force: true }),
+    ]);
     return {
       status: 'succeeded', outputs, metrics, attempt, imageDigest, cacheKey,
-      reattached: result.reattached, durationMs: Date.now() - started,
+      reattached: result.reattached, durationMs: Date.now() - started, runMs: result.durationMs,
     };
   };
 }

@@ -1,8 +1,8 @@
 // `npm run bench -- pipeline`: orchestration overhead per step (process and docker executors)
 // and 200 concurrent 3-step pipelines. Real dev server, real Postgres, the real worker process.
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import proto from '@temporalio/proto';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,8 @@ import { compilePlan, parsePipelineSpec, resolveParams, type Plan } from '../cor
 import { resolveTemporalBinary } from '../core/temporal/binary.js';
 import { startDevServer } from '../core/temporal/dev-server.js';
 import type { RunStatus } from '../workflows/types.js';
+
+const EventType = proto.temporal.api.enums.v1.EventType;
 
 const POSTGRES_URL = process.env.SLUICE_TEST_DATABASE_URL ?? 'postgres://sluice:sluice@127.0.0.1:5432/sluice_test';
 const workerMain = fileURLToPath(new URL('../workers/worker-main.ts', import.meta.url));
@@ -56,29 +58,22 @@ async function peakRssMb(pid: number): Promise<number> {
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
 }
 
-/** p50/p95 of the gap between consecutive no-op activities: Temporal's own per-step latency. */
-async function temporalFloor(address: string): Promise<{ gapP50Ms: number; gapP95Ms: number }> {
-  const connection = await NativeConnection.connect({ address });
-  const taskQueue = `bench-floor-${Date.now()}`;
-  const worker = await Worker.create({
-    connection, taskQueue, activities: { noop: async () => undefined },
-    workflowsPath: fileURLToPath(new URL('./floor/workflow.ts', import.meta.url)),
-  });
-  const client = new Client({ connection: await Connection.connect({ address }) });
-  const gaps: number[] = [];
-  await worker.runUntil(async () => {
-    for (let k = 0; k < 5; k++) {
-      const ends: number[] = await client.workflow.execute('activityChain', { taskQueue, workflowId: `${taskQueue}-${k}`, args: [20] });
-      gaps.push(...ends.slice(1).map((e, i) => e - ends[i]!));
-    }
-  });
-  await client.connection.close();
-  await connection.close();
-  return { gapP50Ms: quantile(gaps, 0.5), gapP95Ms: quantile(gaps, 0.95) };
+/**
+ * Time workflow tasks sat in Temporal's queue (WorkflowTaskScheduled → WorkflowTaskStarted),
+ * one per step: latency of the server and SDK that no step can go below.
+ */
+async function workflowTaskWaits(handle: WorkflowHandle): Promise<number[]> {
+  const waits: number[] = [];
+  let scheduledAt: number | undefined;
+  for (const e of (await handle.fetchHistory()).events ?? []) {
+    const at = Number(e.eventTime!.seconds) * 1000 + Math.round((e.eventTime!.nanos ?? 0) / 1e6);
+    if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED) scheduledAt = at;
+    if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED && scheduledAt !== undefined) waits.push(at - scheduledAt);
+  }
+  return waits;
 }
 
 export default async function run(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
   const binary = await resolveTemporalBinary({ progress: () => {} });
   const dev = await startDevServer({ binary, headless: true, detached: false });
   const schema = `bench_${Date.now().toString(36)}`;
@@ -101,33 +96,30 @@ export default async function run(): Promise<void> {
     return client.workflow.start('runPipeline', { taskQueue, workflowId: `run-${runId}`, args: [{ runId, plan: p, trigger: 'bench' }] });
   };
   try {
-    // What a no-op command costs by itself, outside Sluice.
-    const own: number[] = [];
-    for (let i = 0; i < 20; i++) {
-      const t = performance.now();
-      spawnSync('true');
-      own.push(performance.now() - t);
-    }
-    const ownMs = { process: quantile(own, 0.5), docker: 0 };
-
     for (const executor of ['process', 'docker'] as const) {
       const tq = `bench-seq-${executor}-${Date.now()}`;
       const w = await worker(tq);
       await (await start(tq, sequential(3, executor))).result(); // warm-up
       const p = sequential(20, executor);
       const t0 = performance.now();
-      const status: RunStatus = await (await start(tq, p)).result();
+      const handle = await start(tq, p);
+      const status: RunStatus = await handle.result();
+      const waits = await workflowTaskWaits(handle);
       const totalMs = performance.now() - t0;
+      // A step's own command time: for a process, spawn to exit as the executor timed it. For
+      // docker it counts as zero: the no-op runs for no measurable time inside its container,
+      // and creating, starting and removing the container is orchestration.
+      const own = status.steps.map((s) => (executor === 'process' ? s.runMs ?? 0 : 0));
       const ends = status.steps.map((s) => Date.parse(s.finishedAt!));
-      const per = ends.map((e, i) => (i === 0 ? e - Date.parse(status.steps[0]!.startedAt!) : e - ends[i - 1]!) - ownMs[executor]);
+      const gaps = ends.map((e, i) => (i === 0 ? e - Date.parse(status.steps[0]!.startedAt!) : e - ends[i - 1]!));
+      const per = gaps.map((g, i) => g - own[i]!);
       emit({
-        case: `sequential-20-${executor}`, totalMs: Math.round(totalMs), ownCommandMs: Number(ownMs[executor].toFixed(2)),
+        case: `sequential-20-${executor}`, totalMs: Math.round(totalMs), stepGapP50Ms: quantile(gaps, 0.5), ownCommandP50Ms: quantile(own, 0.5),
         overheadP50Ms: Math.round(quantile(per, 0.5)), overheadP95Ms: Math.round(quantile(per, 0.95)),
+        workflowTaskWaitP50Ms: quantile(waits, 0.5),
       });
       w.kill('SIGTERM');
     }
-
-    emit({ case: 'temporal-floor-20', ...(await temporalFloor(dev.address)) });
 
     const tq = `bench-concurrent-${Date.now()}`;
     const w = await worker(tq);

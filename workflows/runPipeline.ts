@@ -82,7 +82,7 @@ export async function runPipeline(input: RunInput): Promise<RunStatus> {
   const finish = (s: StepStatus, r: StepResult) => {
     Object.assign(s, {
       state: r.status, attempt: r.attempt, outputs: r.outputs, metrics: r.metrics, finishedAt: now(),
-      cacheHit: r.status === 'cached', cachedFromRun: r.cachedFromRun,
+      cacheHit: r.status === 'cached', cachedFromRun: r.cachedFromRun, runMs: r.runMs,
     });
   };
 

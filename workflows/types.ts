@@ -15,7 +15,10 @@ export interface StepResult {
   /** For a cache hit (or a step reused by a retry): the run whose result this is. */
   cachedFromRun?: string;
   reattached?: boolean;
+  /** The whole activity: inputs, run, outputs, records. */
   durationMs: number;
+  /** The step's own run as its executor saw it (process: spawn to exit; docker: create to removal). */
+  runMs?: number;
 }
 
 export interface RunInput {
@@ -38,6 +41,8 @@ export interface StepStatus {
   metrics: Record<string, number>;
   cacheHit: boolean;
   cachedFromRun?: string;
+  /** How long the step's own process or container ran (absent for cached and skipped steps). */
+  runMs?: number;
   error?: string;
 }
 
