@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { AppDeps } from './deps.js';
 import { auth } from './auth.js';
+import { metrics } from './metrics.js';
 import { installProblemHandlers } from './problems.js';
 import { healthRoutes } from './routes/health.js';
 import { v1Routes } from './routes/index.js';
@@ -33,6 +34,7 @@ export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<v
   await fastify.register(swaggerUi, { routePrefix: '/docs' });
   fastify.get('/openapi.json', { schema: { hide: true }, config: { role: 'public' } }, async () => fastify.swagger());
 
+  await fastify.register(metrics);
   await fastify.register(healthRoutes);
   await fastify.register(v1Routes, { prefix: '/v1' });
   await fastify.register(registryRoutes, { prefix: '/v1' });

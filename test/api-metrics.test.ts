@@ -1,0 +1,26 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApi, type ApiHarness } from './api.js';
+import { createHarness, type Harness } from './harness.js';
+
+describe('/metrics', () => {
+  let h: Harness;
+  let api: ApiHarness;
+  beforeAll(async () => {
+    h = await createHarness();
+    api = await createApi(h);
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('needs a key, and exposes process metrics and request durations by route template', async () => {
+    expect((await api.call(undefined, { method: 'GET', url: '/metrics' })).statusCode).toBe(401);
+    await api.call('viewer', { method: 'GET', url: '/v1/runs/no-such-run' });
+    const res = await api.call('viewer', { method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.body).toMatch(/^sluice_process_resident_memory_bytes \d+/m);
+    expect(res.body).toMatch(/sluice_http_request_duration_seconds_count\{method="GET",route="\/v1\/runs\/:id",status="404"\} 1/);
+    expect(res.body).not.toContain('no-such-run');
+  });
+});
