@@ -64,9 +64,9 @@ export async function runPipeline(input: RunInput): Promise<RunStatus> {
 
   // Steps that never ran an activity (skipped, reused, or cancelled before starting) are
   // projected with the run's final record; executed steps record themselves.
+  const executed = new Set<string>();
   const unexecuted = () => [...steps.values()].filter((s) => !executed.has(s.id) && s.state !== 'pending' && s.state !== 'running')
     .map((s) => ({ id: s.id, state: s.state, outputs: s.outputs, metrics: s.metrics, cachedFromRun: s.cachedFromRun }));
-  const executed = new Set<string>();
   const record = (state: RunStatus['state'], error?: string) => recordRun({
     runId, workflowId: workflowInfo().workflowId, pipeline: plan.pipeline, version: plan.version,
     params: plan.params, trigger: input.trigger, createdBy: input.createdBy, state, error,
