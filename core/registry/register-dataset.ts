@@ -7,7 +7,7 @@ import { registerDatasetVersion, type DatasetSchema, type DatasetVersion } from 
 import { inferFormat } from './formats.js';
 import type { Tags } from './names.js';
 import type { RegistryDeps } from './register-model.js';
-import { resolveSource, type ArtifactSource, type ResolvedSource } from './sources.js';
+import { sourceOf } from './sources.js';
 import { openVerified } from './verify-stream.js';
 
 export interface DatasetVersionRequest {
@@ -32,15 +32,7 @@ export interface DatasetVersionRequest {
 export async function registerDataset(
   deps: RegistryDeps, dataset: string, req: DatasetVersionRequest, by: Actor, uploaded?: { artifact: ArtifactRef; fileName: string },
 ): Promise<{ version: DatasetVersion; created: boolean }> {
-  let src: ResolvedSource;
-  let fileName: string | null;
-  if (uploaded) {
-    src = { artifact: uploaded.artifact, producer: null, image: null };
-    fileName = uploaded.fileName;
-  } else {
-    src = await resolveSource(deps.db, deps.artifacts, req as ArtifactSource);
-    fileName = src.producer?.output ?? null;
-  }
+  const { src, fileName } = await sourceOf(deps.db, deps.artifacts, req, uploaded);
   const format = inferFormat(req.format, fileName, src.artifact.kind);
   let stats = req.stats ?? null;
   if (!stats && format === 'csv' && src.artifact.kind === 'file') {

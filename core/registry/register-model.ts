@@ -4,7 +4,7 @@ import type { Actor } from './audit.js';
 import { inferFormat } from './formats.js';
 import type { Tags } from './names.js';
 import { resolveDatasetList } from './resolvers.js';
-import { datasetsConsumedBy, resolveSource, type ArtifactSource, type ResolvedSource } from './sources.js';
+import { datasetsConsumedBy, sourceOf } from './sources.js';
 import { registerVersion, type Registered } from './versions-write.js';
 
 /** What a client sends to register a model version (validated at the API edge). */
@@ -37,15 +37,7 @@ export interface RegistryDeps {
 export async function registerModelVersion(
   deps: RegistryDeps, model: string, req: ModelVersionRequest, by: Actor, uploaded?: { artifact: ArtifactRef; fileName: string },
 ): Promise<Registered> {
-  let src: ResolvedSource;
-  let fileName: string | null;
-  if (uploaded) {
-    src = { artifact: uploaded.artifact, producer: null, image: null };
-    fileName = uploaded.fileName;
-  } else {
-    src = await resolveSource(deps.db, deps.artifacts, req as ArtifactSource);
-    fileName = src.producer?.output ?? null;
-  }
+  const { src, fileName } = await sourceOf(deps.db, deps.artifacts, req, uploaded);
   const listed = await resolveDatasetList(deps.db, req.datasets ?? [], 'body.datasets');
   const consumed = src.producer ? await datasetsConsumedBy(deps.db, src.producer.runId) : [];
   const datasets = [...new Map([...consumed, ...listed].map((d) => [`${d.name}/${d.version}`, d])).values()];

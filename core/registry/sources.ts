@@ -77,6 +77,15 @@ export async function resolveSource(db: Db, store: ArtifactStore, src: ArtifactS
 }
 
 /** Dataset versions any step of the run consumed through a `datasets:/` input (recorded in run_inputs). */
+/** An uploaded file, or the artifact a request points at; with the file name to infer the format from. */
+export async function sourceOf(
+  db: Db, store: ArtifactStore, req: unknown, uploaded?: { artifact: ArtifactRef; fileName: string },
+): Promise<{ src: ResolvedSource; fileName: string | null }> {
+  if (uploaded) return { src: { artifact: uploaded.artifact, producer: null, image: null }, fileName: uploaded.fileName };
+  const src = await resolveSource(db, store, req as ArtifactSource);
+  return { src, fileName: src.producer?.output ?? null };
+}
+
 export async function datasetsConsumedBy(db: Db, runId: string): Promise<Array<{ name: string; version: number }>> {
   const rows = await db.selectFrom('run_inputs').select(['resolved_name', 'resolved_version']).distinct()
     .where('run_id', '=', runId).where('resolved_type', '=', 'dataset_version').execute();
