@@ -102,7 +102,8 @@ describe('runs API against a real worker', () => {
 
   it('shows a running step live and cancels the run', async () => {
     const started = await startRun(api, 'sleeper');
-    const live = await waitForRun(api, started.id, (r) => r.steps[0]?.status === 'running');
+    // The attempt of a running step comes from the projection its activity writes on start.
+    const live = await waitForRun(api, started.id, (r) => r.steps[0]?.status === 'running' && r.steps[0]?.attempt === 1);
     expect(live.status).toBe('running');
     expect(live.steps[0]!.startedAt).not.toBeNull();
     const res = await api.call('operator', { method: 'POST', url: `/v1/runs/${started.id}/cancel` });

@@ -67,9 +67,10 @@ function stepFromRow(s: RunStepRow): StepView {
   };
 }
 
-function stepFromLive(s: LiveStep): StepView {
+/** `recordedAttempt`: the projection's attempt, which a running step's activity writes as it starts. */
+function stepFromLive(s: LiveStep, recordedAttempt: number | undefined): StepView {
   return {
-    id: s.id, status: s.state, attempt: s.attempt, startedAt: s.startedAt ?? null, finishedAt: s.finishedAt ?? null,
+    id: s.id, status: s.state, attempt: s.state === 'running' ? recordedAttempt ?? s.attempt : s.attempt, startedAt: s.startedAt ?? null, finishedAt: s.finishedAt ?? null,
     durationMs: span(s.startedAt, s.finishedAt), cacheHit: s.cacheHit, cachedFromRun: s.cachedFromRun ?? null,
     outputs: s.outputs, metrics: s.metrics, error: s.error ?? null,
   };
@@ -118,7 +119,8 @@ export async function getRunView(ctx: RunContext, id: string, opts: { live?: boo
     const live = await queryLive(ctx, row.workflow_id);
     if (live) {
       const status = live.state === 'running' ? 'running' : live.state;
-      return { ...summary, status, error: live.error ?? summary.error, steps: live.steps.map(stepFromLive) };
+      const attempts = new Map(row.steps.map((st) => [st.step_id, st.attempt]));
+      return { ...summary, status, error: live.error ?? summary.error, steps: live.steps.map((st) => stepFromLive(st, attempts.get(st.id))) };
     }
   }
   const view = { ...summary, steps: await stepsFromDb(ctx, row) };
