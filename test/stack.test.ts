@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../core/config.js';
-import { freePort } from '../core/temporal/dev-server.js';
+import { freePort, startDevServer } from '../core/temporal/dev-server.js';
 import { alive } from '../workers/lock.js';
 import { startStack } from '../workers/stack.js';
 
@@ -51,5 +51,29 @@ describe('the embedded stack', () => {
     expect(again.join('\n')).toMatch(/schema is up to date/);
     expect((await fetch(`${second.apiUrl}/healthz`)).status).toBe(200);
     await second.stop();
+  }, 120_000);
+
+  it('stops a dev server left behind by a stack that was killed outright, then starts', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'sluice-stack-'));
+    dirs.push(dataDir);
+    const port = await freePort();
+    // As if the previous stack died with SIGKILL: its dev server still holds the port and the file.
+    const leftover = await startDevServer({
+      binary: inject('temporalBinary'), dbFile: join(dataDir, 'temporal.db'), port, headless: true,
+      pidFile: join(dataDir, 'temporal.pid'),
+    });
+    const config = loadConfig({
+      SLUICE_DATA_DIR: dataDir, SLUICE_PORT: String(await freePort()), SLUICE_TEMPORAL_PORT: String(port),
+      SLUICE_TEMPORAL_UI_PORT: String(await freePort()), SLUICE_TEMPORAL_BIN: inject('temporalBinary'),
+      SLUICE_EXECUTOR: 'process', SLUICE_LOG_LEVEL: 'warn',
+    });
+    const stack = await startStack(config, () => {});
+    try {
+      expect(alive(leftover.pid)).toBe(false);
+      expect(stack.temporalPid).not.toBe(leftover.pid);
+      expect((await fetch(`${stack.apiUrl}/healthz`)).status).toBe(200);
+    } finally {
+      await stack.stop();
+    }
   }, 120_000);
 });

@@ -52,7 +52,7 @@ export async function startStack(config: Readonly<Config>, progress: Progress): 
       dev = await startDevServer({
         binary, dbFile: join(config.dataDir, 'temporal.db'), port: config.temporal.devServerPort,
         uiPort: config.temporal.uiPort, namespace: config.temporal.namespace,
-        logFile: join(config.dataDir, 'logs', 'temporal.log'),
+        logFile: join(config.dataDir, 'logs', 'temporal.log'), pidFile: join(config.dataDir, 'temporal.pid'),
       });
       stops.push(() => dev!.stop());
       temporalAddress = dev.address;

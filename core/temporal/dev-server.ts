@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from './search-attributes.js';
@@ -18,6 +19,12 @@ export interface DevServerOptions {
    * the server in order (it must flush its SQLite file). Tests pass false so it dies with them.
    */
   detached?: boolean;
+  /**
+   * Remembers the server's pid. A server left behind by a stack that was killed outright
+   * (SIGKILL skips our shutdown) still holds the port and the SQLite file: the next start finds
+   * it here and stops it first.
+   */
+  pidFile?: string;
   /** Where the server's own output goes (a file path); discarded when absent. */
   logFile?: string;
   startTimeoutMs?: number;
@@ -56,8 +63,23 @@ function exited(child: ChildProcess): Promise<void> {
   });
 }
 
+/** Stops a dev server recorded in `pidFile` if that pid still runs `temporal server start-dev`. */
+async function stopLeftover(pidFile: string): Promise<void> {
+  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+  const cmdline = pid > 0 ? await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '') : '';
+  if (cmdline.includes('start-dev')) {
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 100 && (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+  }
+  await rm(pidFile, { force: true });
+}
+
 /** Starts `temporal server start-dev` on 127.0.0.1 and waits until it answers. */
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
+  if (opts.pidFile) await stopLeftover(opts.pidFile);
   const port = opts.port ?? (await freePort());
   if (await portTaken(port)) {
     throw new Error(`port ${port} is already in use; is another Temporal server running? ` +
@@ -84,6 +106,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const gone = exited(child);
+  if (opts.pidFile && child.pid) await writeFile(opts.pidFile, String(child.pid));
 
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -93,6 +116,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
       clearTimeout(timer);
     }
     out?.end();
+    if (opts.pidFile) await rm(opts.pidFile, { force: true });
   };
 
   const address = `127.0.0.1:${port}`;
