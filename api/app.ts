@@ -9,6 +9,7 @@ import { installProblemHandlers } from './problems.js';
 import { healthRoutes } from './routes/health.js';
 import { v1Routes } from './routes/index.js';
 import { registryRoutes } from './routes/registry.js';
+import { registerRateLimit } from './routes/rate-limit.js';
 
 export interface AppOptions {
   deps: AppDeps;
@@ -36,6 +37,10 @@ export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<v
 
   await fastify.register(metrics);
   await fastify.register(healthRoutes);
-  await fastify.register(v1Routes, { prefix: '/v1' });
-  await fastify.register(registryRoutes, { prefix: '/v1' });
+  // One per-key write limit across everything under /v1 (runs, pipelines and the registry alike).
+  await fastify.register(async (v1) => {
+    await registerRateLimit(v1, opts.deps.config.api.rateLimitPerMinute);
+    await v1.register(v1Routes);
+    await v1.register(registryRoutes);
+  }, { prefix: '/v1' });
 }

@@ -72,6 +72,16 @@ describe('problem+json for every error class', () => {
     expect((await api.call('viewer', { method: 'POST', url: '/v1/pipelines/validate', payload: { spec: {} } })).statusCode).toBe(200);
   });
 
+  it('429: registry writes and run/pipeline writes share one per-key budget', async () => {
+    const { key } = await issueKey(h.db, { name: 'busy-op', role: 'operator' });
+    const headers = { authorization: `Bearer ${key}` };
+    const validate = () => api.app.inject({ method: 'POST', url: '/v1/pipelines/validate', payload: { spec: {} }, headers });
+    expect((await validate()).statusCode).toBe(200);
+    expect((await validate()).statusCode).toBe(200);
+    expect((await api.app.inject({ method: 'POST', url: '/v1/models', payload: { name: 'budget-model' }, headers })).statusCode).toBe(201);
+    expectProblem(await validate(), 429, 'rate-limited');
+  });
+
   it('500 hides the cause from the client and logs it with the request id', async () => {
     const db = await openDb({});
     await migrateToLatest(db);

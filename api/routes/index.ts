@@ -6,7 +6,6 @@ import { SpecCache } from '../../core/runs/specs.js';
 import { eventRoutes } from './events.js';
 import { keyRoutes } from './keys.js';
 import { pipelineRoutes } from './pipelines.js';
-import { registerRateLimit } from './rate-limit.js';
 import { runLogRoutes } from './run-logs.js';
 import { runRoutes } from './runs.js';
 import { scheduleRoutes } from './schedules.js';
@@ -24,7 +23,6 @@ export async function v1Routes(app: FastifyInstance): Promise<void> {
   app.addHook('onError', async (req, _reply, err) => {
     if (err instanceof SluiceError && err.status >= 500) req.log.error({ err, cause: err.cause }, err.message);
   });
-  await registerRateLimit(app, config.api.rateLimitPerMinute);
   await app.register(pipelineRoutes);
   await app.register(runRoutes, { ctx });
   await app.register(runLogRoutes, { ctx });

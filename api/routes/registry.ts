@@ -7,13 +7,12 @@ import { lineageRoutes } from './lineage.js';
 import { modelAliasRoutes } from './model-aliases.js';
 import { modelVersionRoutes } from './model-versions.js';
 import { modelRoutes } from './models.js';
-import { registerRateLimit } from './rate-limit.js';
 import { MAX_UPLOAD_BYTES } from './registry-http.js';
 import { registryUploadRoutes } from './registry-uploads.js';
 
 /**
  * The model registry, datasets and lineage, under /v1. Multipart parsing is registered only here
- * (uploads stream to the artifact store); writes get the same per-key rate limit as the rest of /v1.
+ * (uploads stream to the artifact store); app.ts puts one per-key write limit over all of /v1.
  * Version reads go through a cache that PostgreSQL's change feed keeps exact across processes;
  * without DATABASE_URL the database is embedded PGlite, which only this process writes.
  */
@@ -27,7 +26,6 @@ export async function registryRoutes(app: FastifyInstance): Promise<void> {
     cache.close();
     await feed?.stop();
   });
-  await registerRateLimit(app, config.api.rateLimitPerMinute);
   await app.register(multipart, { limits: { fileSize: MAX_UPLOAD_BYTES } });
   await app.register(modelRoutes);
   await app.register(modelVersionRoutes, { cache });
