@@ -4,19 +4,12 @@
  * Usage: node --import tsx s3-large.child.ts <bucket> <file>
  */
 import { readFileSync } from 'node:fs';
-import { S3Client } from '@aws-sdk/client-s3';
-import { testServices } from '../../test/services.js';
+import { testS3Client } from '../../test/services.js';
 import { S3ArtifactStore } from './s3.js';
 
 const [bucket, file] = process.argv.slice(2);
 if (!bucket || !file) throw new Error('usage: s3-large.child.ts <bucket> <file>');
-const { s3 } = testServices;
-const client = new S3Client({
-  endpoint: s3.endpoint,
-  region: s3.region,
-  forcePathStyle: true,
-  credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-});
+const client = testS3Client();
 const store = new S3ArtifactStore({ client, bucket });
 const started = Date.now();
 const ref = await store.putPath(file);

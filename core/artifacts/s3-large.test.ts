@@ -13,23 +13,16 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
-  S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, expect, it } from 'vitest';
-import { testServices, uniqueId } from '../../test/services.js';
+import { testS3Client, uniqueId } from '../../test/services.js';
 import type { ArtifactRef } from './store.js';
 import { S3ArtifactStore } from './s3.js';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
-const { s3 } = testServices;
 const bucket = uniqueId('art');
-const client = new S3Client({
-  endpoint: s3.endpoint,
-  region: s3.region,
-  forcePathStyle: true,
-  credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-});
+const client = testS3Client();
 let work: string | undefined;
 let key: string | undefined;
 

@@ -3,21 +3,16 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { testServices, uniqueId } from '../../test/services.js';
+import { testS3Client, testServices, uniqueId } from '../../test/services.js';
 import { createArtifactStore } from './index.js';
 import { LocalArtifactStore } from './local.js';
 import { S3ArtifactStore } from './s3.js';
 
 const { s3 } = testServices;
 const bucket = uniqueId('art');
-const client = new S3Client({
-  endpoint: s3.endpoint,
-  region: s3.region,
-  forcePathStyle: true,
-  credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-});
+const client = testS3Client();
 // Records every command the client really sends, so a test can tell whether an upload happened.
 const sent: string[] = [];
 client.middlewareStack.add(
