@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ArtifactRef } from '../core/artifacts/store.js';
-import type { PlanStep } from '../core/spec/plan.js';
+import type { PlanStep } from '../core/pipeline/plan.js';
 
 /** Canonical JSON (sorted keys), so equal content always hashes the same. */
 function canonical(v: unknown): unknown {

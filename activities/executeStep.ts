@@ -2,12 +2,12 @@ import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activ
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ArtifactRef } from '../core/artifacts/store.js';
-import { recordArtifact } from '../core/db/repos/artifacts.js';
-import { countStepFailure, upsertStep } from '../core/db/repos/runs.js';
-import { lookupStepCache, storeStepCache } from '../core/db/repos/step-cache.js';
+import { recordArtifact } from '../core/artifacts/records.js';
+import { countStepFailure, upsertStep } from '../core/runs/projection.js';
+import { lookupStepCache, storeStepCache } from '../core/runs/step-cache.js';
 import { FailureType } from '../core/errors.js';
-import { recordRunInput } from '../core/registry/run-inputs.js';
-import type { ExecuteStepInput, StepResult } from '../workflows/types.js';
+import { recordRunInput } from '../core/registry/lineage/step-inputs.js';
+import type { ExecuteStepInput, StepResult } from '../core/runs/contract.js';
 import { stepCacheKey } from './cache-key.js';
 import type { ActivityDeps } from './deps.js';
 import { ExecutorError } from './executors/types.js';

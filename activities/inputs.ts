@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ArtifactRef } from '../core/artifacts/store.js';
-import { findArtifact } from '../core/db/repos/artifacts.js';
+import { findArtifact } from '../core/artifacts/records.js';
 import { FailureType } from '../core/errors.js';
 import type { ActivityDeps } from './deps.js';
 

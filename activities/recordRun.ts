@@ -1,5 +1,5 @@
-import { upsertRun, upsertStep } from '../core/db/repos/runs.js';
-import type { RunRecord } from '../workflows/types.js';
+import { upsertRun, upsertStep } from '../core/runs/projection.js';
+import type { RunRecord } from '../core/runs/contract.js';
 import type { ActivityDeps } from './deps.js';
 
 /** Projects the run's state into the metadata DB, so the API lists and filters fast. */

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { findKeyBySecret, hashKey, roleRank } from '../core/db/repos/api-keys.js';
-import { appendEvent, type AuditEvent } from '../core/db/repos/events.js';
+import { findKeyBySecret, hashKey, roleRank } from '../core/access/keys.js';
+import { appendEvent, type AuditEvent } from '../core/access/events.js';
 import type { ApiKeyRow, Role } from '../core/db/tables/access.js';
 import { ForbiddenError, UnauthorizedError } from '../core/errors.js';
 

@@ -10,10 +10,10 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { openDb } from '../core/db/connect.js';
 import { migrateToLatest } from '../core/db/migrate.js';
-import { compilePlan, parsePipelineSpec, resolveParams, type Plan } from '../core/spec/index.js';
+import { compilePlan, parsePipelineSpec, resolveParams, type Plan } from '../core/pipeline/index.js';
 import { resolveTemporalBinary } from '../core/temporal/binary.js';
 import { startDevServer } from '../core/temporal/dev-server.js';
-import type { RunStatus } from '../workflows/types.js';
+import type { RunStatus } from '../core/runs/contract.js';
 
 const EventType = proto.temporal.api.enums.v1.EventType;
 

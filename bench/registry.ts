@@ -13,11 +13,11 @@ import { buildServer } from '../api/server.js';
 import { LocalArtifactStore } from '../core/artifacts/local.js';
 import { loadConfig } from '../core/config.js';
 import { openDb, type Db } from '../core/db/connect.js';
-import { issueKey } from '../core/db/repos/api-keys.js';
-import { recordArtifact } from '../core/db/repos/artifacts.js';
+import { issueKey } from '../core/access/keys.js';
+import { recordArtifact } from '../core/artifacts/records.js';
 import { FileLogStore } from '../core/logs/index.js';
-import { setAlias } from '../core/registry/aliases.js';
-import { registerVersion } from '../core/registry/versions-write.js';
+import { setAlias } from '../core/registry/models/aliases.js';
+import { registerVersion } from '../core/registry/models/versions-write.js';
 import { migrateToLatest } from '../core/db/migrate.js';
 
 const POSTGRES_URL = process.env.SLUICE_TEST_DATABASE_URL ?? 'postgres://sluice:sluice@127.0.0.1:5432/sluice_test';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueKey, revokeKey, roleRank } from '../core/db/repos/api-keys.js';
+import { issueKey, revokeKey, roleRank } from '../core/access/keys.js';
 import type { Role } from '../core/db/tables/access.js';
 import { createApi, type ApiHarness } from './api.js';
 import { harmlessUrl, ROUTES, servedRoutes, type ServedRoute } from './api-routes.js';

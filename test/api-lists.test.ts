@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendEvent } from '../core/db/repos/events.js';
+import { appendEvent } from '../core/access/events.js';
 import { createApi, type ApiHarness } from './api.js';
 import { createHarness, type Harness } from './harness.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { savePipelineVersion } from '../core/db/repos/pipelines.js';
-import { insertPendingRun } from '../core/db/repos/run-queries.js';
+import { savePipelineVersion } from '../core/pipeline/versions.js';
+import { insertPendingRun } from '../core/runs/queries.js';
 import { createApi, type ApiHarness } from './api.js';
 import { dbTargets, openMigrated } from './db.js';
 import { createHarness, type Harness } from './harness.js';

@@ -1,7 +1,7 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildServer } from '../api/server.js';
 import { loadConfig } from '../core/config.js';
-import { issueKey } from '../core/db/repos/api-keys.js';
+import { issueKey } from '../core/access/keys.js';
 import type { Role } from '../core/db/tables/access.js';
 import type { Harness } from './harness.js';
 

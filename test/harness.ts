@@ -12,9 +12,9 @@ import { openDb, type Db } from '../core/db/connect.js';
 import { migrateToLatest } from '../core/db/migrate.js';
 import { FileLogStore } from '../core/logs/index.js';
 import { registryResolvers } from '../core/registry/resolvers.js';
-import { compilePlan, parsePipelineSpec, resolveParams, type Plan } from '../core/spec/index.js';
+import { compilePlan, parsePipelineSpec, resolveParams, type Plan } from '../core/pipeline/index.js';
 import { createWorker, workflowsPath } from '../workers/worker.js';
-import type { RunInput, RunStatus } from '../workflows/types.js';
+import type { RunInput, RunStatus } from '../core/runs/contract.js';
 import { uniqueId } from './services.js';
 
 // Failing steps are expected in tests; the SDK's warnings about them would drown the output.

@@ -3,7 +3,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getRunSteps } from '../core/db/repos/runs.js';
+import { getRunSteps } from '../core/runs/projection.js';
 import { statusQuery } from '../workflows/runPipeline.js';
 import { createHarness, planFrom, runInput, runToEnd, type Harness } from './harness.js';
 import { testServices } from './services.js';

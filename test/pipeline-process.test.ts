@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getRunSteps, getRun } from '../core/db/repos/runs.js';
+import { getRunSteps, getRun } from '../core/runs/projection.js';
 import { createHarness, planFrom, runInput, runToEnd, type Harness } from './harness.js';
 
 // A diamond: a -> (b, c) -> d, with process steps passing files along.

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { chmod, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listEvents } from '../core/db/repos/events.js';
+import { listEvents } from '../core/access/events.js';
 import { createApi, type ApiHarness } from './api.js';
 import { createHarness, type Harness } from './harness.js';
 import { expectProblem, multipart } from './registry-support.js';

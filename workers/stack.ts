@@ -9,7 +9,7 @@ import { dbTarget, openDb } from '../core/db/connect.js';
 import { migrateToLatest } from '../core/db/migrate.js';
 import { resolveTemporalBinary } from '../core/temporal/binary.js';
 import { startDevServer, type DevServer } from '../core/temporal/dev-server.js';
-import { ensureAdminKey } from './admin-key.js';
+import { ensureAdminKey } from '../core/access/admin-key.js';
 import { buildActivityDeps } from './activity-deps.js';
 import { acquireDataDirLock } from './lock.js';
 import { createWorker } from './worker.js';

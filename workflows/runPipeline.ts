@@ -4,11 +4,11 @@ import {
 } from '@temporalio/workflow';
 import { SluiceRunIdKey } from '../core/temporal/search-attributes.js';
 import type { createActivities } from '../activities/index.js';
-import { evalWhen } from '../core/spec/expr-eval.js';
-import type { PlanStep } from '../core/spec/plan.js';
+import { evalWhen } from '../core/pipeline/expr-eval.js';
+import type { PlanStep } from '../core/pipeline/plan.js';
 import { FailureType, NON_RETRYABLE_FAILURES } from '../core/errors.js';
-import { failureMessage, inputRefs, runIdFromWorkflowId, skippedByUpstream, whenContext } from './dag-state.js';
-import type { ExecuteStepInput, RunInput, RunStatus, StepResult, StepStatus } from './types.js';
+import { failureMessage, inputRefs, runIdFromWorkflowId, skippedByUpstream, whenContext } from './step-helpers.js';
+import type { ExecuteStepInput, RunInput, RunStatus, StepResult, StepStatus } from '../core/runs/contract.js';
 
 type Activities = ReturnType<typeof createActivities>;
 

@@ -4,9 +4,9 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DockerExecutor } from './docker.js';
-import { containerSpec } from './docker-spec.js';
+import { containerSpec } from './docker-create.js';
 import { ensureStepDirs, stepDirs } from './step-env.js';
-import { linesOf, newStep, readOutput, removeWorkDirs, startWorker, waitFor } from './testing.js';
+import { linesOf, newStep, readOutput, removeWorkDirs, startWorker, waitFor } from '../../test/support/executors.js';
 import type { StepRunRequest } from './types.js';
 
 const docker = new Docker();

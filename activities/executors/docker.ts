@@ -2,7 +2,7 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { StepAbortedError, throwIfAborted } from './abort.js';
 import { containerName, stepFilter } from './docker-names.js';
-import { containerSpec } from './docker-spec.js';
+import { containerSpec } from './docker-create.js';
 import { engineUnavailable, imageNotFound, mapStartError, statusOf } from './docker-errors.js';
 import { followLogs } from './docker-logs.js';
 import { emptyDir, ensureStepDirs, stepDirs } from './step-env.js';

@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ProcessExecutor } from './process.js';
-import { alive, linesOf, newStep, readOutput, removeWorkDirs, startWorker, waitFor } from './testing.js';
+import { alive, linesOf, newStep, readOutput, removeWorkDirs, startWorker, waitFor } from '../../test/support/executors.js';
 import { ExecutorError } from './types.js';
 
 const executor = new ProcessExecutor();

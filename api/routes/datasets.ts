@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { getDatasetStats, listDatasetVersions, requireDatasetVersion } from '../../core/registry/dataset-versions.js';
-import { createDataset, listDatasets, requireDataset, updateDataset } from '../../core/registry/datasets.js';
+import { getDatasetStats, listDatasetVersions, requireDatasetVersion } from '../../core/registry/datasets/versions.js';
+import { createDataset, listDatasets, requireDataset, updateDataset } from '../../core/registry/datasets/datasets.js';
 import { downloadName } from '../../core/registry/formats.js';
-import { registerDataset } from '../../core/registry/register-dataset.js';
+import { registerDataset } from '../../core/registry/datasets/register.js';
 import { NotFoundError } from '../../core/errors.js';
 import { decodeCursor, encodeCursor, limit, problems } from './common.js';
 import { actorOf, sendArtifact } from './registry-http.js';

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { listEvents } from '../../core/db/repos/events.js';
+import { listEvents } from '../../core/access/events.js';
 import { decodeCursor, encodeCursor, isoTime, limit, problems, timeQuery } from './common.js';
 
 const event = z.object({

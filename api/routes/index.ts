@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { SluiceError } from '../../core/errors.js';
 import type { RunContext } from '../../core/runs/context.js';
-import { Lru } from '../../core/runs/lru.js';
+import { Lru } from '../../core/util/lru.js';
 import { SpecCache } from '../../core/runs/specs.js';
 import { eventRoutes } from './events.js';
 import { keyRoutes } from './keys.js';

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { issueKey, listKeys, revokeKey, ROLES } from '../../core/db/repos/api-keys.js';
+import { issueKey, listKeys, revokeKey, ROLES } from '../../core/access/keys.js';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import { isoTime, nullableTime, problems } from './common.js';
 

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { requireDatasetVersion } from '../../core/registry/dataset-versions.js';
-import { lineage, MAX_DEPTH } from '../../core/registry/lineage.js';
+import { requireDatasetVersion } from '../../core/registry/datasets/versions.js';
+import { lineage, MAX_DEPTH } from '../../core/registry/lineage/walk.js';
 import { parseDatasetUri, parseModelUri } from '../../core/registry/uris.js';
-import { requireVersion } from '../../core/registry/versions-read.js';
+import { requireVersion } from '../../core/registry/models/versions-read.js';
 import { ValidationError } from '../../core/errors.js';
 import { problems } from './common.js';
 import { datasetName, datasetVersionRef, datasetVersionSchema, modelName, versionRef, versionSchema } from './registry-schemas.js';

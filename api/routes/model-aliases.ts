@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { deleteAlias, listAliases, setAlias } from '../../core/registry/aliases.js';
-import type { VersionCache } from '../../core/registry/version-cache.js';
+import { deleteAlias, listAliases, setAlias } from '../../core/registry/models/aliases.js';
+import type { VersionCache } from '../../core/registry/models/version-cache.js';
 import { problems } from './common.js';
 import { actorOf } from './registry-http.js';
 import { aliasName, aliasSchema, modelName, versionNumber, versionSchema } from './registry-schemas.js';

@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { compareVersions } from '../../core/registry/compare.js';
+import { compareVersions } from '../../core/registry/models/compare.js';
 import { downloadName } from '../../core/registry/formats.js';
-import { registerModelVersion } from '../../core/registry/register-model.js';
-import { METRIC_OPS, searchVersions } from '../../core/registry/version-search.js';
-import type { VersionCache } from '../../core/registry/version-cache.js';
-import { requireVersion } from '../../core/registry/versions-read.js';
-import { archiveVersion, updateVersion } from '../../core/registry/versions-write.js';
+import { registerModelVersion } from '../../core/registry/models/register.js';
+import { METRIC_OPS, searchVersions } from '../../core/registry/models/version-search.js';
+import type { VersionCache } from '../../core/registry/models/version-cache.js';
+import { requireVersion } from '../../core/registry/models/versions-read.js';
+import { archiveVersion, updateVersion } from '../../core/registry/models/versions-write.js';
 import { limit, problems } from './common.js';
 import { actorOf, sendArtifact } from './registry-http.js';
 import {

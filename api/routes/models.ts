@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { archiveModel, createModel, listModels, requireModel, updateModel } from '../../core/registry/models.js';
+import { archiveModel, createModel, listModels, requireModel, updateModel } from '../../core/registry/models/models.js';
 import { decodeCursor, encodeCursor, limit, problems } from './common.js';
 import { actorOf } from './registry-http.js';
 import { aliasName, description, metadataPatch, modelName, modelSchema, page, tagQuery, tags } from './registry-schemas.js';

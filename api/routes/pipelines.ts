@@ -2,11 +2,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
   deletePipeline, getPipeline, getPipelineVersion, listPipelines, listPipelineVersions, savePipelineVersion,
-} from '../../core/db/repos/pipelines.js';
-import { countActiveRuns } from '../../core/db/repos/run-queries.js';
+} from '../../core/pipeline/versions.js';
+import { countActiveRuns } from '../../core/runs/queries.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.js';
-import { specDigest } from '../../core/spec/hash.js';
-import { parsePipelineSpec } from '../../core/spec/index.js';
+import { specDigest } from '../../core/pipeline/hash.js';
+import { parsePipelineSpec } from '../../core/pipeline/index.js';
 import { decodeCursor, encodeCursor, isoTime, limit, name, problems } from './common.js';
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];

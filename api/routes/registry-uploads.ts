@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { registerDataset } from '../../core/registry/register-dataset.js';
-import { registerModelVersion } from '../../core/registry/register-model.js';
+import { registerDataset } from '../../core/registry/datasets/register.js';
+import { registerModelVersion } from '../../core/registry/models/register.js';
 import { problems } from './common.js';
 import { actorOf, readUpload } from './registry-http.js';
 import { datasetFields, datasetName, datasetVersionSchema, modelName, versionFields, versionSchema } from './registry-schemas.js';

@@ -1,7 +1,7 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import { listenForRegistryChanges } from '../../core/registry/change-feed.js';
-import { VersionCache } from '../../core/registry/version-cache.js';
+import { VersionCache } from '../../core/registry/models/version-cache.js';
 import { datasetRoutes } from './datasets.js';
 import { lineageRoutes } from './lineage.js';
 import { modelAliasRoutes } from './model-aliases.js';

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { listRuns } from '../../core/db/repos/run-queries.js';
+import { listRuns } from '../../core/runs/queries.js';
 import type { RunContext } from '../../core/runs/context.js';
 import { cancelRun, retryRun } from '../../core/runs/control.js';
 import { startRun, type StartRunRequest } from '../../core/runs/start.js';

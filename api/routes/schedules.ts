@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { RunContext } from '../../core/runs/context.js';
 import {
   createSchedule, deleteSchedule, getSchedule, listSchedules, pauseSchedule, resumeSchedule, triggerSchedule,
-} from '../../core/runs/schedules.js';
+} from '../../core/schedules/schedules.js';
 import { isoTime, name, problems } from './common.js';
 
 const schedule = z.object({

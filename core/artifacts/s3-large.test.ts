@@ -53,7 +53,7 @@ it('uploads a 1 GiB artifact with bounded memory', { timeout: 300_000 }, async (
   const file = join(work, 'big.bin');
   const expected = await writeRandomFile(file, GiB);
 
-  const child = fileURLToPath(new URL('./s3-large.child.ts', import.meta.url));
+  const child = fileURLToPath(new URL('../../test/fixtures/s3-large-upload.ts', import.meta.url));
   const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', child, bucket, file], {
     cwd: fileURLToPath(new URL('../..', import.meta.url)),
     timeout: 240_000,

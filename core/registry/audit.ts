@@ -1,5 +1,5 @@
 import type { Db } from '../db/connect.js';
-import { appendEvent } from '../db/repos/events.js';
+import { appendEvent } from '../access/events.js';
 
 /** Who is changing the registry. Registry writes append their audit event in the same transaction. */
 export interface Actor {

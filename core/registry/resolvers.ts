@@ -1,9 +1,9 @@
 import type { ArtifactRef } from '../artifacts/store.js';
 import type { Db } from '../db/connect.js';
 import { NotFoundError, ValidationError } from '../errors.js';
-import { findDatasetVersion, requireDatasetVersion, type DatasetVersion } from './dataset-versions.js';
+import { findDatasetVersion, requireDatasetVersion, type DatasetVersion } from './datasets/versions.js';
 import { DATASET_URI_HINT, MODEL_URI_HINT, parseDatasetUri, parseModelUri } from './uris.js';
-import { findVersion, requireVersion, type ModelVersion } from './versions-read.js';
+import { findVersion, requireVersion, type ModelVersion } from './models/versions-read.js';
 
 /** Same shape as activities' UriResolver (kept structural so core/ does not import activities/). */
 export type RegistryResolver = (uri: string) => Promise<ArtifactRef | undefined>;

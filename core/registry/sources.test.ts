@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbTargets, openMigrated, type OpenedDb } from '../../test/db.js';
 import { LocalArtifactStore } from '../artifacts/local.js';
 import type { ArtifactRef } from '../artifacts/store.js';
-import { recordArtifact } from '../db/repos/artifacts.js';
-import { upsertRun, upsertStep } from '../db/repos/runs.js';
+import { recordArtifact } from '../artifacts/records.js';
+import { upsertRun, upsertStep } from '../runs/projection.js';
 import { resolveSource } from './sources.js';
 
 describe.each(dbTargets())('artifact sources on $name', (target) => {

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/connect.js';
-import type { Lru } from './lru.js';
+import type { Lru } from '../util/lru.js';
 import type { SpecCache } from './specs.js';
 import type { RunView } from './view.js';
 

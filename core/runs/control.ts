@@ -1,9 +1,9 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { ArtifactRef } from '../artifacts/store.js';
-import { getRunWithSteps, markRunFinished } from '../db/repos/run-queries.js';
-import { getRun } from '../db/repos/runs.js';
+import { getRunWithSteps, markRunFinished } from './queries.js';
+import { getRun } from './projection.js';
 import { ConflictError, NotFoundError } from '../errors.js';
-import type { StepResult } from '../../workflows/types.js';
+import type { StepResult } from './contract.js';
 import type { RunContext } from './context.js';
 import { startRun, type StartedRun } from './start.js';
 import { ACTIVE } from './view.js';

@@ -1,7 +1,7 @@
 import type { Db } from '../db/connect.js';
-import { getPipelineVersion, getSpecByDigest } from '../db/repos/pipelines.js';
+import { getPipelineVersion, getSpecByDigest } from '../pipeline/versions.js';
 import { NotFoundError } from '../errors.js';
-import { parsePipelineSpec, type PipelineSpec } from '../spec/index.js';
+import { parsePipelineSpec, type PipelineSpec } from '../pipeline/index.js';
 
 const MAX_ENTRIES = 500;
 

@@ -1,14 +1,14 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { getRun } from '../db/repos/runs.js';
+import { getRun } from './projection.js';
 import {
   deleteUnstartedRun, findRunByIdempotencyKey, insertPendingRun, insertReusedSteps, type ReusedStep,
-} from '../db/repos/run-queries.js';
+} from './queries.js';
 import type { RunRow } from '../db/tables/runs.js';
 import { ConflictError, SluiceError, ValidationError } from '../errors.js';
-import { canonicalJson } from '../spec/hash.js';
-import { compilePlan, resolveParams, type Plan, type PipelineSpec, type ResolvedParams } from '../spec/index.js';
+import { canonicalJson } from '../pipeline/hash.js';
+import { compilePlan, resolveParams, type Plan, type PipelineSpec, type ResolvedParams } from '../pipeline/index.js';
 import { PipelineNameKey, SluiceRunIdKey, TriggerKey } from '../temporal/search-attributes.js';
-import type { RunInput, StepResult } from '../../workflows/types.js';
+import type { RunInput, StepResult } from './contract.js';
 import type { RunContext } from './context.js';
 import { idempotentRunId, newRunId, workflowIdFor } from './ids.js';
 

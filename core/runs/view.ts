@@ -1,8 +1,8 @@
 import type { ArtifactRef } from '../artifacts/store.js';
-import { getRunWithSteps, type RunWithSteps } from '../db/repos/run-queries.js';
+import { getRunWithSteps, type RunWithSteps } from './queries.js';
 import type { RunRow, RunStatus, RunStepRow, StepStatus } from '../db/tables/runs.js';
 import { NotFoundError } from '../errors.js';
-import type { RunStatus as LiveStatus, StepStatus as LiveStep } from '../../workflows/types.js';
+import type { RunStatus as LiveStatus, StepStatus as LiveStep } from './contract.js';
 import type { RunContext } from './context.js';
 
 export interface StepView {

@@ -1,0 +1,51 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Db } from '../db/connect.js';
+import type { ApiKeyRow, Role } from '../db/tables/access.js';
+
+export const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
+export const roleRank = (r: Role): number => ROLES.indexOf(r);
+
+/** Keys are 256-bit random secrets, so a plain sha256 is a safe, fast lookup hash. */
+export function hashKey(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+export interface IssuedKey {
+  id: string;
+  name: string;
+  role: Role;
+  /** The secret: shown once, never stored. */
+  key: string;
+  expiresAt: Date | null;
+}
+
+export async function issueKey(db: Db, k: { name: string; role: Role; createdBy?: string; expiresAt?: Date | null }): Promise<IssuedKey> {
+  const id = `key_${randomBytes(6).toString('hex')}`;
+  const key = `slk_${randomBytes(32).toString('base64url')}`;
+  await db.insertInto('api_keys').values({
+    id, name: k.name, role: k.role, key_hash: hashKey(key), created_by: k.createdBy ?? null, expires_at: k.expiresAt ?? null,
+  }).execute();
+  return { id, name: k.name, role: k.role, key, expiresAt: k.expiresAt ?? null };
+}
+
+export async function findKeyBySecret(db: Db, secret: string): Promise<ApiKeyRow | undefined> {
+  return db.selectFrom('api_keys').selectAll().where('key_hash', '=', hashKey(secret)).executeTakeFirst();
+}
+
+export async function listKeys(db: Db): Promise<Omit<ApiKeyRow, 'key_hash'>[]> {
+  return db.selectFrom('api_keys').select(['id', 'name', 'role', 'created_by', 'created_at', 'expires_at', 'revoked_at'])
+    .orderBy('created_at').execute();
+}
+
+/** Returns false when no such key exists; revoking twice keeps the first revocation time. */
+export async function revokeKey(db: Db, id: string): Promise<boolean> {
+  const res = await db.updateTable('api_keys').set({ revoked_at: new Date() }).where('id', '=', id)
+    .where('revoked_at', 'is', null).executeTakeFirst();
+  if (Number(res.numUpdatedRows) > 0) return true;
+  return (await db.selectFrom('api_keys').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+}
+
+export async function countKeys(db: Db): Promise<number> {
+  const row = await db.selectFrom('api_keys').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
