@@ -1,6 +1,7 @@
 import type { ArtifactRef, ArtifactStore } from '../core/artifacts/store.js';
 import type { Db } from '../core/db/connect.js';
 import type { LogStore } from '../core/logs/store.js';
+import type { ExecutorName } from '../core/pipeline/schema.js';
 import type { Executor } from './executors/types.js';
 
 /** Resolves an input URI scheme that is not plain storage (e.g. models:/, datasets:/). */
@@ -11,8 +12,8 @@ export interface ActivityDeps {
   artifacts: ArtifactStore;
   logs: LogStore;
   /** Executors by name; `defaultExecutor` runs steps without an override. */
-  executors: Partial<Record<'docker' | 'process' | 'kubernetes', Executor>>;
-  defaultExecutor: 'docker' | 'process' | 'kubernetes';
+  executors: Partial<Record<ExecutorName, Executor>>;
+  defaultExecutor: ExecutorName;
   /** Per-step working directories live under here (same path across attempts). */
   workRoot: string;
   /** Extra URI schemes, by prefix (`models:/`, `datasets:/`). */

@@ -6,7 +6,7 @@ import { recordArtifact } from '../core/artifacts/records.js';
 import { countStepFailure, upsertStep } from '../core/runs/projection.js';
 import { lookupStepCache, storeStepCache } from '../core/runs/step-cache.js';
 import { FailureType } from '../core/errors.js';
-import { recordRunInput } from '../core/registry/lineage/step-inputs.js';
+import { recordStepInput } from '../core/registry/lineage/step-inputs.js';
 import type { ExecuteStepInput, StepResult } from '../core/runs/contract.js';
 import { stepCacheKey } from './cache-key.js';
 import type { ActivityDeps } from './deps.js';
@@ -55,7 +55,7 @@ export function executeStepActivity(deps: ActivityDeps) {
       }
       inputs[name] = await resolveInputUri(deps, ref.uri);
       // Lineage: which registry version (dataset, model) this step consumed; idempotent.
-      await recordRunInput(deps.db, { runId, stepId: step.id, inputName: name, uri: ref.uri, ref: inputs[name] });
+      await recordStepInput(deps.db, { runId, stepId: step.id, inputName: name, uri: ref.uri, ref: inputs[name] });
     }
     let imageDigest: string | undefined;
     try {

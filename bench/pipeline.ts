@@ -13,7 +13,7 @@ import { migrateToLatest } from '../core/db/migrate.js';
 import { compilePlan, parsePipelineSpec, resolveParams, type Plan } from '../core/pipeline/index.js';
 import { resolveTemporalBinary } from '../core/temporal/binary.js';
 import { startDevServer } from '../core/temporal/dev-server.js';
-import type { RunStatus } from '../core/runs/contract.js';
+import type { RunProgress } from '../core/runs/contract.js';
 
 const EventType = proto.temporal.api.enums.v1.EventType;
 
@@ -103,7 +103,7 @@ export default async function run(): Promise<void> {
       const p = sequential(20, executor);
       const t0 = performance.now();
       const handle = await start(tq, p);
-      const status: RunStatus = await handle.result();
+      const status: RunProgress = await handle.result();
       const waits = await workflowTaskWaits(handle);
       const totalMs = performance.now() - t0;
       // A step's own command time: for a process, spawn to exit as the executor timed it. For

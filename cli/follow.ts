@@ -1,6 +1,6 @@
 import type { ApiClient } from './client.js';
 import { colors, duration, out, status } from './output.js';
-import { ACTIVE, type RunView, type StepView } from './types.js';
+import { isActiveRun, type RunView, type StepView } from './types.js';
 
 const POLL_MS = 500;
 
@@ -36,7 +36,7 @@ export async function followRun(client: ApiClient, runId: string, quiet = false)
       seen.set(s.id, key);
       if (!quiet) out(`  ${ICONS[s.status] ?? ' '} ${s.id.padEnd(width.id)}  ${describeStep(s)}`);
     }
-    if (!ACTIVE.includes(run.status)) return run;
+    if (!isActiveRun(run.status)) return run;
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }

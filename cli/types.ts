@@ -1,27 +1,4 @@
-/** The API's run shapes, as the CLI reads them. */
-export interface StepView {
-  id: string;
-  status: string;
-  attempt: number;
-  durationMs: number | null;
-  cacheHit: boolean;
-  cachedFromRun: string | null;
-  error: string | null;
-  metrics: Record<string, number>;
-}
-
-export interface RunView {
-  id: string;
-  pipeline: string;
-  version: number;
-  status: string;
-  trigger: string;
-  error: string | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  retryOf: string | null;
-  steps: StepView[];
-}
-
-export const ACTIVE = ['pending', 'running'];
+// The API's shapes as the CLI reads them: the same definitions the API answers with.
+export type { RunView, StepView } from '../core/runs/views.js';
+export type { ScheduleView } from '../core/schedules/view.js';
+export { isActiveRun } from '../core/runs/status.js';

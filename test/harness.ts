@@ -14,7 +14,7 @@ import { FileLogStore } from '../core/logs/index.js';
 import { registryResolvers } from '../core/registry/resolvers.js';
 import { compilePlan, parsePipelineSpec, resolveParams, type Plan } from '../core/pipeline/index.js';
 import { createWorker, workflowsPath } from '../workers/worker.js';
-import type { RunInput, RunStatus } from '../core/runs/contract.js';
+import type { RunPipelineInput, RunProgress } from '../core/runs/contract.js';
 import { uniqueId } from './services.js';
 
 // Failing steps are expected in tests; the SDK's warnings about them would drown the output.
@@ -105,12 +105,12 @@ export function planFrom(yaml: string, params: Record<string, unknown> = {}, opt
   return compilePlan(parsed.spec, resolved.params, { version: 1, ...opts });
 }
 
-export function runInput(plan: Plan, extra: Partial<RunInput> = {}): RunInput {
+export function runInput(plan: Plan, extra: Partial<RunPipelineInput> = {}): RunPipelineInput {
   return { runId: uniqueId(plan.pipeline), plan, trigger: 'test', ...extra };
 }
 
 /** Starts runPipeline and waits; returns the final status or the failure. */
-export async function runToEnd(h: Harness, input: RunInput): Promise<{ status?: RunStatus; error?: WorkflowFailedError }> {
+export async function runToEnd(h: Harness, input: RunPipelineInput): Promise<{ status?: RunProgress; error?: WorkflowFailedError }> {
   const handle = await h.client.workflow.start('runPipeline', { taskQueue: h.taskQueue, workflowId: `run-${input.runId}`, args: [input] });
   try {
     return { status: await handle.result() };

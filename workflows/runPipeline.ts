@@ -8,11 +8,12 @@ import { evalWhen } from '../core/pipeline/expr-eval.js';
 import type { PlanStep } from '../core/pipeline/plan.js';
 import { FailureType, NON_RETRYABLE_FAILURES } from '../core/errors.js';
 import { failureMessage, inputRefs, runIdFromWorkflowId, skippedByUpstream, whenContext } from './step-helpers.js';
-import type { ExecuteStepInput, RunInput, RunStatus, StepResult, StepStatus } from '../core/runs/contract.js';
+import type { ExecuteStepInput, RunPipelineInput, RunProgress, StepProgress, StepResult } from '../core/runs/contract.js';
+import { isSettledStep } from '../core/runs/status.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
-export const statusQuery = defineQuery<RunStatus>('status');
+export const statusQuery = defineQuery<RunProgress>('status');
 
 /** Transfer of inputs and outputs comes on top of the step's own run time. */
 const TRANSFER_ALLOWANCE_MS = 10 * 60_000;
@@ -50,16 +51,16 @@ function stepActivity(step: PlanStep): Activities['executeStep'] {
  * the plan's parallelism), skips steps whose `when` is false (and everything downstream of a
  * skip), and on a failure schedules nothing new, then cancels or awaits running steps.
  */
-export async function runPipeline(input: RunInput): Promise<RunStatus> {
+export async function runPipeline(input: RunPipelineInput): Promise<RunProgress> {
   const { plan } = input;
   // A schedule starts every fire with the same input and a workflow id of its own
   // (`run-…-<timestamp>`): such a run takes its id from the workflow id.
   const runId = input.runId || runIdFromWorkflowId(workflowInfo().workflowId);
   if (!input.runId) upsertSearchAttributes([{ key: SluiceRunIdKey, value: runId }]);
-  const steps = new Map<string, StepStatus>(plan.steps.map((s) => [s.id, {
+  const steps = new Map<string, StepProgress>(plan.steps.map((s) => [s.id, {
     id: s.id, state: 'pending', attempt: 0, outputs: {}, metrics: {}, cacheHit: false,
   }]));
-  const status: RunStatus = { runId, pipeline: plan.pipeline, version: plan.version, state: 'running', steps: [...steps.values()] };
+  const status: RunProgress = { runId, pipeline: plan.pipeline, version: plan.version, state: 'running', steps: [...steps.values()] };
   setHandler(statusQuery, () => status);
 
   // Steps that never ran an activity (skipped, reused, or cancelled before starting) are
@@ -67,7 +68,7 @@ export async function runPipeline(input: RunInput): Promise<RunStatus> {
   const executed = new Set<string>();
   const unexecuted = () => [...steps.values()].filter((s) => !executed.has(s.id) && s.state !== 'pending' && s.state !== 'running')
     .map((s) => ({ id: s.id, state: s.state, outputs: s.outputs, metrics: s.metrics, cachedFromRun: s.cachedFromRun }));
-  const record = (state: RunStatus['state'], error?: string) => recordRun({
+  const record = (state: RunProgress['state'], error?: string) => recordRun({
     runId, workflowId: workflowInfo().workflowId, pipeline: plan.pipeline, version: plan.version,
     params: plan.params, trigger: input.trigger, createdBy: input.createdBy, state, error,
     steps: state === 'running' ? [] : unexecuted(),
@@ -79,14 +80,14 @@ export async function runPipeline(input: RunInput): Promise<RunStatus> {
   let changed = false;
   const now = () => new Date().toISOString();
 
-  const finish = (s: StepStatus, r: StepResult) => {
+  const finish = (s: StepProgress, r: StepResult) => {
     Object.assign(s, {
       state: r.status, attempt: r.attempt, outputs: r.outputs, metrics: r.metrics, finishedAt: now(),
       cacheHit: r.status === 'cached', cachedFromRun: r.cachedFromRun, runMs: r.runMs,
     });
   };
 
-  const start = (step: PlanStep, s: StepStatus) => {
+  const start = (step: PlanStep, s: StepProgress) => {
     s.state = 'running';
     s.startedAt = now();
     executed.add(step.id);
@@ -118,7 +119,7 @@ export async function runPipeline(input: RunInput): Promise<RunStatus> {
           const s = steps.get(step.id)!;
           if (s.state !== 'pending' || running.size >= plan.parallelism) continue;
           const deps = step.dependsOn.map((d) => steps.get(d)!);
-          if (!deps.every((d) => ['succeeded', 'cached', 'skipped'].includes(d.state))) continue;
+          if (!deps.every((d) => isSettledStep(d.state))) continue;
           const reused = input.reuse?.[step.id];
           if (reused) {
             finish(s, { ...reused, status: 'cached' });

@@ -2,15 +2,15 @@
 import { ActivityFailure, ApplicationFailure, TemporalFailure } from '@temporalio/workflow';
 import type { ExprContext } from '../core/pipeline/expr-eval.js';
 import type { Plan, PlanStep } from '../core/pipeline/plan.js';
-import type { ExecuteStepInput, StepStatus } from '../core/runs/contract.js';
+import type { ExecuteStepInput, StepProgress } from '../core/runs/contract.js';
 
 /** A skip propagates: a step with any skipped dependency is skipped too. */
-export function skippedByUpstream(deps: StepStatus[]): boolean {
+export function skippedByUpstream(deps: StepProgress[]): boolean {
   return deps.some((d) => d.state === 'skipped');
 }
 
 /** Upstream step outputs become artifact refs; URI inputs pass through for the activity to resolve. */
-export function inputRefs(step: PlanStep, steps: Map<string, StepStatus>): ExecuteStepInput['inputs'] {
+export function inputRefs(step: PlanStep, steps: Map<string, StepProgress>): ExecuteStepInput['inputs'] {
   const out: ExecuteStepInput['inputs'] = {};
   for (const [name, src] of Object.entries(step.inputs)) {
     if (src.type === 'uri') {
@@ -35,7 +35,7 @@ export function failureMessage(err: unknown): string {
 }
 
 /** What a `when` condition sees: params, and each step's status and metrics so far. */
-export function whenContext(params: Plan['params'], steps: Map<string, StepStatus>): ExprContext {
+export function whenContext(params: Plan['params'], steps: Map<string, StepProgress>): ExprContext {
   const out: ExprContext['steps'] = {};
   for (const s of steps.values()) out[s.id] = { status: s.state, metrics: s.metrics };
   return { params, steps: out };

@@ -1,3 +1,5 @@
+import type { ExecutorName } from '../../core/pipeline/schema.js';
+
 /**
  * The executor contract: one way to run a step's container or process. Nothing here is
  * Docker-specific, so a Kubernetes Jobs executor can implement the same interface.
@@ -58,7 +60,7 @@ export interface StepRunResult {
 }
 
 export interface Executor {
-  readonly name: 'docker' | 'process' | 'kubernetes';
+  readonly name: ExecutorName;
   /** Runs a step to completion (or kill on timeout/abort). Idempotent per (runId, stepId). */
   run(req: StepRunRequest): Promise<StepRunResult>;
   /** The image digest the step would run with (for the cache key), or undefined. Throws ExecutorError('ImageNotFound') when missing. */

@@ -25,8 +25,7 @@ export function problems(...codes: number[]): Record<number, { description: stri
   }]));
 }
 
-export const isoTime = z.string().describe('ISO-8601 time');
-export const nullableTime = isoTime.nullable();
+export { isoTime, nullableTime } from '../../core/util/time-schema.js';
 export const params = z.record(z.string(), z.unknown());
 export const name = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be 1..63 chars of [a-z0-9-], starting with a letter');
 export const limit = z.coerce.number().int().min(1).max(200).default(50);

@@ -7,7 +7,7 @@ import { getRun } from '../../core/runs/projection.js';
 import { NotFoundError } from '../../core/errors.js';
 import type { LogLine } from '../../core/logs/store.js';
 import type { RunContext } from '../../core/runs/context.js';
-import { ACTIVE } from '../../core/runs/view.js';
+import { isActiveRun } from '../../core/runs/status.js';
 import { problems } from './common.js';
 import { openSse } from './sse.js';
 
@@ -73,7 +73,7 @@ export const runLogRoutes: FastifyPluginAsyncZod<{ ctx: RunContext }> = async (a
     const stop = new AbortController();
     const watch = setInterval(() => {
       void getRun(ctx.db, id).then((r) => {
-        if (r && !ACTIVE.includes(r.status) && ++ticks > GRACE_TICKS) {
+        if (r && !isActiveRun(r.status) && ++ticks > GRACE_TICKS) {
           reason = 'run-finished';
           stop.abort();
         }

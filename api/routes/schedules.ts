@@ -5,25 +5,10 @@ import type { RunContext } from '../../core/runs/context.js';
 import {
   createSchedule, deleteSchedule, getSchedule, listSchedules, pauseSchedule, resumeSchedule, triggerSchedule,
 } from '../../core/schedules/schedules.js';
-import { isoTime, name, problems } from './common.js';
+import { scheduleViewSchema } from '../../core/schedules/view.js';
+import { name, problems } from './common.js';
 
-const schedule = z.object({
-  name: z.string(),
-  scheduleId: z.string().describe('The Temporal Schedule id (visible in the Temporal UI)'),
-  pipeline: z.string(),
-  version: z.number().int().describe('The pipeline version every fire runs (pinned when the schedule was created)'),
-  params: z.record(z.string(), z.unknown()),
-  cron: z.string().optional(),
-  every: z.string().optional(),
-  timezone: z.string().optional(),
-  paused: z.boolean(),
-  note: z.string().nullable(),
-  createdBy: z.string().nullable(),
-  nextRunTimes: z.array(isoTime),
-  recentRuns: z.array(z.object({
-    workflowId: z.string(), scheduledAt: isoTime, runId: z.string().nullable(), status: z.string().nullable(),
-  })),
-});
+const schedule = scheduleViewSchema;
 const byName = z.strictObject({ name });
 // Fastify hands a missing body over as null.
 const noteBody = z.strictObject({ note: z.string().max(500).optional() }).nullish();

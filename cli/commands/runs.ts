@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { collectParam, contextOf } from '../context.js';
 import { followRun, printOutcome } from '../follow.js';
 import { ago, colors, duration, out, printJson, status, table } from '../output.js';
-import { ACTIVE, type RunView } from '../types.js';
+import { isActiveRun, type RunView } from '../types.js';
 
 /** Shared by `run --follow`, `runs retry --follow`: exit 1 unless the run succeeded. */
 async function startAndMaybeFollow(c: Command, started: RunView, follow: boolean): Promise<void> {
@@ -74,7 +74,7 @@ export function runsCommands(): Command {
       const { client, json } = contextOf(c);
       const run = await client.json<RunView>('POST', `/v1/runs/${id}/cancel`);
       if (json) printJson(run);
-      else out(`cancelling ${id}${ACTIVE.includes(run.status) ? ' (its steps are being stopped)' : ''}`);
+      else out(`cancelling ${id}${isActiveRun(run.status) ? ' (its steps are being stopped)' : ''}`);
     });
 
   cmd.command('retry').description('Retry a failed or cancelled run from its failed step, reusing finished steps')

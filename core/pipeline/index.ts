@@ -2,7 +2,7 @@
 // imported from there directly, so Temporal's workflow bundler never sees it.
 export {
   pipelineSchema, stepSchema, containerStepSchema, paramSchema, settingsSchema, API_VERSION, EXECUTORS,
-  type PipelineSpec, type StepSpec, type ContainerStepSpec, type ParamSpec, type PipelineSettings, type StepKind, type Executor,
+  type PipelineSpec, type StepSpec, type ContainerStepSpec, type ParamSpec, type PipelineSettings, type StepKind, type ExecutorName,
 } from './schema.js';
 export { parseDuration, parseMemory } from './units.js';
 export { parseExpr, ExprError, type Expr, type Ref, type Literal, type CmpOp } from './expr.js';

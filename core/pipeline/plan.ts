@@ -3,7 +3,7 @@ import { stepDependencies, topoOrder } from './dag.js';
 import { parseExpr, type Expr } from './expr.js';
 import { isSourceUri, parseInputSource } from './inputs.js';
 import type { ResolvedParams } from './params.js';
-import type { ContainerStepSpec, Executor, PipelineSpec, StepSpec } from './schema.js';
+import type { ContainerStepSpec, ExecutorName, PipelineSpec, StepSpec } from './schema.js';
 import { renderTemplate } from './template.js';
 import { parseDuration, parseMemory } from './units.js';
 
@@ -24,7 +24,7 @@ export interface PlanStep {
   cache: boolean;
   when?: Expr;
   whenSource?: string;
-  executor?: Executor;
+  executor?: ExecutorName;
   /** All direct dependencies (explicit, inputs, `when` references), deduplicated and sorted. */
   dependsOn: string[];
 }

@@ -7,7 +7,7 @@ export { parseDuration, parseMemory } from './units.js';
 
 export const API_VERSION = 'sluice/v1';
 export const EXECUTORS = ['docker', 'process', 'kubernetes'] as const;
-export type Executor = (typeof EXECUTORS)[number];
+export type ExecutorName = (typeof EXECUTORS)[number];
 
 function parsesWith(parse: (v: string | number) => unknown, what: string) {
   return z

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../db/connect.js';
 import type { Lru } from '../util/lru.js';
 import type { SpecCache } from './specs.js';
-import type { RunView } from './view.js';
+import type { RunView } from './views.js';
 
 /** What starting, inspecting and scheduling runs needs; built once by the API (or a bench). */
 export interface RunContext {

@@ -1,9 +1,9 @@
-// Data shared by the workflow, its activities and the API. Types only: no runtime code.
+// The run contract: what the runPipeline workflow, its activities and the API exchange.
+// Types only: no runtime code, so the workflow bundle may import it.
 import type { ArtifactRef } from '../artifacts/store.js';
 import type { Plan, PlanStep } from '../pipeline/plan.js';
+import type { LiveRunStatus, StepStatus } from './status.js';
 
-export type StepState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cached' | 'cancelled';
-export type RunState = 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 export interface StepResult {
   status: 'succeeded' | 'cached';
@@ -21,7 +21,8 @@ export interface StepResult {
   runMs?: number;
 }
 
-export interface RunInput {
+/** The input of the runPipeline workflow. */
+export interface RunPipelineInput {
   /** Empty for scheduled runs: the workflow derives it from its workflow id. */
   runId: string;
   plan: Plan;
@@ -31,9 +32,10 @@ export interface RunInput {
   reuse?: Record<string, StepResult>;
 }
 
-export interface StepStatus {
+/** One step as the workflow tracks it (answered by the `status` query). */
+export interface StepProgress {
   id: string;
-  state: StepState;
+  state: StepStatus;
   attempt: number;
   startedAt?: string;
   finishedAt?: string;
@@ -46,12 +48,13 @@ export interface StepStatus {
   error?: string;
 }
 
-export interface RunStatus {
+/** The run as the workflow tracks it: the `status` query's answer and the workflow's result. */
+export interface RunProgress {
   runId: string;
   pipeline: string;
   version: number;
-  state: RunState;
-  steps: StepStatus[];
+  state: LiveRunStatus;
+  steps: StepProgress[];
   error?: string;
 }
 
@@ -72,8 +75,8 @@ export interface RunRecord {
   params: Plan['params'];
   trigger: string;
   createdBy?: string;
-  state: RunState;
+  state: LiveRunStatus;
   error?: string;
   /** Final states of steps that ran no activity (skipped, reused by a retry, never started). */
-  steps: Array<Pick<StepStatus, 'id' | 'state' | 'outputs' | 'metrics' | 'cachedFromRun'>>;
+  steps: Array<Pick<StepProgress, 'id' | 'state' | 'outputs' | 'metrics' | 'cachedFromRun'>>;
 }

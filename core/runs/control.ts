@@ -6,7 +6,7 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import type { StepResult } from './contract.js';
 import type { RunContext } from './context.js';
 import { startRun, type StartedRun } from './start.js';
-import { ACTIVE } from './view.js';
+import { isActiveRun, isRetryableRun } from './status.js';
 
 /**
  * Asks the run's workflow to cancel; its steps stop their containers and the workflow records
@@ -15,7 +15,7 @@ import { ACTIVE } from './view.js';
 export async function cancelRun(ctx: RunContext, id: string): Promise<void> {
   const row = await getRun(ctx.db, id);
   if (!row) throw new NotFoundError('run', id);
-  if (!ACTIVE.includes(row.status)) throw new ConflictError(`run ${id} is already ${row.status}; only pending or running runs can be cancelled`);
+  if (!isActiveRun(row.status)) throw new ConflictError(`run ${id} is already ${row.status}; only pending or running runs can be cancelled`);
   const handle = ctx.temporal.workflow.getHandle(row.workflow_id);
   try {
     await handle.cancel();
@@ -33,7 +33,6 @@ export async function cancelRun(ctx: RunContext, id: string): Promise<void> {
   }
 }
 
-const RETRYABLE = ['failed', 'cancelled', 'timed_out', 'terminated'];
 
 /**
  * A new run of the same pinned version and params that takes over every step the old run
@@ -42,7 +41,7 @@ const RETRYABLE = ['failed', 'cancelled', 'timed_out', 'terminated'];
 export async function retryRun(ctx: RunContext, id: string, createdBy: string | null): Promise<StartedRun> {
   const old = await getRunWithSteps(ctx.db, id);
   if (!old) throw new NotFoundError('run', id);
-  if (!RETRYABLE.includes(old.status)) {
+  if (!isRetryableRun(old.status)) {
     throw new ConflictError(`run ${id} is ${old.status}; only failed or cancelled runs can be retried`);
   }
   const reuse: Record<string, StepResult> = {};

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/connect.js';
-import type { RunStatus as DbRunStatus, StepStatus as DbStepStatus } from '../db/tables/runs.js';
+import { TERMINAL_RUN_STATUSES, isTerminalRun, type RunStatus, type StepStatus } from './status.js';
 
 export interface RunProjection {
   id: string;
@@ -9,14 +9,13 @@ export interface RunProjection {
   version: number;
   params: Record<string, unknown>;
   trigger: string;
-  status: DbRunStatus;
+  status: RunStatus;
   createdBy?: string | null;
   idempotencyKey?: string | null;
   retryOf?: string | null;
   error?: string | null;
 }
 
-const TERMINAL: DbRunStatus[] = ['succeeded', 'failed', 'cancelled', 'timed_out', 'terminated'];
 
 /**
  * Inserts the run, or moves it to `status`. Idempotent: activities retry, and a run started by
@@ -24,7 +23,7 @@ const TERMINAL: DbRunStatus[] = ['succeeded', 'failed', 'cancelled', 'timed_out'
  * by a late 'running'.
  */
 export async function upsertRun(db: Db, run: RunProjection): Promise<void> {
-  const finished = TERMINAL.includes(run.status);
+  const finished = isTerminalRun(run.status);
   const now = new Date();
   await db.insertInto('runs').values({
     id: run.id, workflow_id: run.workflowId, pipeline: run.pipeline, pipeline_version: run.version,
@@ -32,7 +31,7 @@ export async function upsertRun(db: Db, run: RunProjection): Promise<void> {
     idempotency_key: run.idempotencyKey ?? null, retry_of: run.retryOf ?? null, error: run.error ?? null,
     started_at: run.status === 'pending' ? null : now, finished_at: finished ? now : null,
   }).onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({
-    status: sql<DbRunStatus>`CASE WHEN runs.status = ANY(${sql.val(TERMINAL)}) THEN runs.status ELSE ${eb.ref('excluded.status')} END`,
+    status: sql<RunStatus>`CASE WHEN runs.status = ANY(${sql.val([...TERMINAL_RUN_STATUSES])}) THEN runs.status ELSE ${eb.ref('excluded.status')} END`,
     error: eb.fn.coalesce(eb.ref('excluded.error'), eb.ref('runs.error')),
     started_at: eb.fn.coalesce(eb.ref('runs.started_at'), eb.ref('excluded.started_at')),
     finished_at: eb.fn.coalesce(eb.ref('runs.finished_at'), eb.ref('excluded.finished_at')),
@@ -42,7 +41,7 @@ export async function upsertRun(db: Db, run: RunProjection): Promise<void> {
 export interface StepProjection {
   runId: string;
   stepId: string;
-  status: DbStepStatus;
+  status: StepStatus;
   attempt: number;
   executor?: string;
   imageDigest?: string;

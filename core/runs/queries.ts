@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/connect.js';
-import type { RunRow, RunStatus, RunStepRow } from '../db/tables/runs.js';
+import type { RunRow, RunStepRow } from '../db/tables/runs.js';
+import type { RunStatus } from './status.js';
 import type { RunProjection } from './projection.js';
 
 /** What the API (not the workflow) writes when it starts a run. */

@@ -8,7 +8,7 @@ import { ConflictError, SluiceError, ValidationError } from '../errors.js';
 import { canonicalJson } from '../pipeline/hash.js';
 import { compilePlan, resolveParams, type Plan, type PipelineSpec, type ResolvedParams } from '../pipeline/index.js';
 import { PipelineNameKey, SluiceRunIdKey, TriggerKey } from '../temporal/search-attributes.js';
-import type { RunInput, StepResult } from './contract.js';
+import type { RunPipelineInput, StepResult } from './contract.js';
 import type { RunContext } from './context.js';
 import { idempotentRunId, newRunId, workflowIdFor } from './ids.js';
 
@@ -56,7 +56,7 @@ function compile(spec: PipelineSpec, params: ResolvedParams, version: number, ca
 }
 
 /** Starts the workflow; true when it was already started (the idempotent case). */
-async function launch(ctx: RunContext, runId: string, workflowId: string, input: RunInput): Promise<boolean> {
+async function launch(ctx: RunContext, runId: string, workflowId: string, input: RunPipelineInput): Promise<boolean> {
   try {
     await ctx.temporal.workflow.start('runPipeline', {
       taskQueue: ctx.taskQueue,
@@ -92,7 +92,7 @@ async function resume(ctx: RunContext, existing: RunRow, req: StartRunRequest): 
   if (existing.status === 'pending') {
     // The first request may have died between the database and Temporal: starting again is safe.
     const plan = compile(spec, params, existing.pipeline_version, req.cache);
-    const input: RunInput = { runId: existing.id, plan, trigger: existing.trigger, createdBy: existing.created_by ?? undefined };
+    const input: RunPipelineInput = { runId: existing.id, plan, trigger: existing.trigger, createdBy: existing.created_by ?? undefined };
     await launch(ctx, existing.id, existing.workflow_id, input);
   }
   return { runId: existing.id, created: false };
@@ -126,7 +126,7 @@ export async function startRun(ctx: RunContext, req: StartRunRequest): Promise<S
     throw new ConflictError(`idempotency key "${key}" is in use by another run`);
   }
   if (req.reuse) await insertReusedSteps(ctx.db, runId, reusedRows(req.reuse));
-  const input: RunInput = {
+  const input: RunPipelineInput = {
     runId, plan, trigger: req.trigger, ...(req.createdBy ? { createdBy: req.createdBy } : {}), ...(req.reuse ? { reuse: req.reuse } : {}),
   };
   try {

@@ -1,46 +1,14 @@
 import type { ArtifactRef } from '../artifacts/store.js';
 import { getRunWithSteps, type RunWithSteps } from './queries.js';
-import type { RunRow, RunStatus, RunStepRow, StepStatus } from '../db/tables/runs.js';
+import type { RunRow, RunStepRow } from '../db/tables/runs.js';
 import { NotFoundError } from '../errors.js';
-import type { RunStatus as LiveStatus, StepStatus as LiveStep } from './contract.js';
+import type { RunProgress, StepProgress } from './contract.js';
+import { isActiveRun, type RunStatus, type StepStatus } from './status.js';
+import type { RunSummary, RunView, StepView } from './views.js';
+
+export type { RunSummary, RunView, StepView } from './views.js';
 import type { RunContext } from './context.js';
 
-export interface StepView {
-  id: string;
-  status: StepStatus;
-  attempt: number;
-  startedAt: string | null;
-  finishedAt: string | null;
-  durationMs: number | null;
-  cacheHit: boolean;
-  cachedFromRun: string | null;
-  outputs: Record<string, ArtifactRef>;
-  metrics: Record<string, number>;
-  error: string | null;
-}
-
-export interface RunSummary {
-  id: string;
-  pipeline: string;
-  version: number;
-  status: RunStatus;
-  trigger: string;
-  params: Record<string, unknown>;
-  workflowId: string;
-  createdBy: string | null;
-  idempotencyKey: string | null;
-  retryOf: string | null;
-  error: string | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
-
-export interface RunView extends RunSummary {
-  steps: StepView[];
-}
-
-export const ACTIVE: readonly RunStatus[] = ['pending', 'running'];
 /** Bounds GET latency when no worker answers queries (the view falls back to the database). */
 const QUERY_DEADLINE_MS = 1500;
 
@@ -68,7 +36,7 @@ function stepFromRow(s: RunStepRow): StepView {
 }
 
 /** `recordedAttempt`: the projection's attempt, which a running step's activity writes as it starts. */
-function stepFromLive(s: LiveStep, recordedAttempt: number | undefined): StepView {
+function stepFromLive(s: StepProgress, recordedAttempt: number | undefined): StepView {
   return {
     id: s.id, status: s.state, attempt: s.state === 'running' ? recordedAttempt ?? s.attempt : s.attempt, startedAt: s.startedAt ?? null, finishedAt: s.finishedAt ?? null,
     durationMs: span(s.startedAt, s.finishedAt), cacheHit: s.cacheHit, cachedFromRun: s.cachedFromRun ?? null,
@@ -81,7 +49,7 @@ function stepFromLive(s: LiveStep, recordedAttempt: number | undefined): StepVie
  * skipped (a successful run) or never started because the run failed or was cancelled.
  */
 function unrecorded(id: string, run: RunStatus): StepView {
-  const status: StepStatus = ACTIVE.includes(run) ? 'pending' : run === 'succeeded' ? 'skipped' : 'cancelled';
+  const status: StepStatus = isActiveRun(run) ? 'pending' : run === 'succeeded' ? 'skipped' : 'cancelled';
   return {
     id, status, attempt: 0, startedAt: null, finishedAt: null, durationMs: null, cacheHit: false, cachedFromRun: null,
     outputs: {}, metrics: {}, error: null,
@@ -96,10 +64,10 @@ async function stepsFromDb(ctx: RunContext, row: RunWithSteps): Promise<StepView
   return steps;
 }
 
-async function queryLive(ctx: RunContext, workflowId: string): Promise<LiveStatus | undefined> {
+async function queryLive(ctx: RunContext, workflowId: string): Promise<RunProgress | undefined> {
   try {
     const handle = ctx.temporal.workflow.getHandle(workflowId);
-    return await ctx.temporal.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query<LiveStatus>('status'));
+    return await ctx.temporal.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query<RunProgress>('status'));
   } catch {
     return undefined; // not started yet, no worker, or gone: the database projection will do
   }
@@ -115,7 +83,7 @@ export async function getRunView(ctx: RunContext, id: string, opts: { live?: boo
   const row = await getRunWithSteps(ctx.db, id);
   if (!row) throw new NotFoundError('run', id);
   const summary = runSummary(row);
-  if (opts.live !== false && ACTIVE.includes(row.status)) {
+  if (opts.live !== false && isActiveRun(row.status)) {
     const live = await queryLive(ctx, row.workflow_id);
     if (live) {
       const status = live.state === 'running' ? 'running' : live.state;
@@ -124,6 +92,6 @@ export async function getRunView(ctx: RunContext, id: string, opts: { live?: boo
     }
   }
   const view = { ...summary, steps: await stepsFromDb(ctx, row) };
-  if (!ACTIVE.includes(row.status)) ctx.finished.set(id, view);
+  if (!isActiveRun(row.status)) ctx.finished.set(id, view);
   return view;
 }

@@ -3,10 +3,13 @@ import { runsByWorkflowIds } from '../runs/queries.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { compilePlan, resolveParams } from '../pipeline/index.js';
 import { PipelineNameKey, TriggerKey } from '../temporal/search-attributes.js';
-import type { RunInput } from '../runs/contract.js';
+import type { RunPipelineInput } from '../runs/contract.js';
 import type { RunContext } from '../runs/context.js';
 import { workflowIdFor } from '../runs/ids.js';
 import { scheduleSpec, type Cadence } from './cadence.js';
+import type { ScheduleView } from './view.js';
+
+export type { ScheduleView } from './view.js';
 
 export interface ScheduleRequest extends Cadence {
   name: string;
@@ -25,19 +28,6 @@ interface ScheduleMemo extends Cadence {
   version: number;
   params: Record<string, unknown>;
   createdBy: string | null;
-}
-
-export interface ScheduleView extends Cadence {
-  name: string;
-  scheduleId: string;
-  pipeline: string;
-  version: number;
-  params: Record<string, unknown>;
-  paused: boolean;
-  note: string | null;
-  createdBy: string | null;
-  nextRunTimes: string[];
-  recentRuns: { workflowId: string; scheduledAt: string; runId: string | null; status: string | null }[];
 }
 
 export const scheduleIdFor = (name: string): string => `sched-${name}`;
@@ -70,7 +60,7 @@ export async function createSchedule(ctx: RunContext, req: ScheduleRequest): Pro
   const resolved = resolveParams(spec, req.params);
   if (!resolved.ok) throw new ValidationError(`invalid params for pipeline ${req.pipeline} version ${version}`, resolved.errors);
   const plan = compilePlan(spec, resolved.params, { version });
-  const input: RunInput = { runId: '', plan, trigger: 'schedule', ...(req.createdBy ? { createdBy: req.createdBy } : {}) };
+  const input: RunPipelineInput = { runId: '', plan, trigger: 'schedule', ...(req.createdBy ? { createdBy: req.createdBy } : {}) };
   const memo: ScheduleMemo = {
     taskQueue: ctx.taskQueue, pipeline: req.pipeline, version, params: resolved.params, createdBy: req.createdBy,
     ...(req.cron ? { cron: req.cron } : {}), ...(req.every ? { every: req.every } : {}), ...(req.timezone ? { timezone: req.timezone } : {}),

@@ -1,8 +1,7 @@
 import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
 import type { Json, JsonWithDefault, NullableTimestamp, Serial, Timestamp } from './common.js';
+import type { RunStatus, StepStatus } from '../../runs/status.js';
 
-export type RunStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'timed_out' | 'terminated';
-export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cached' | 'cancelled';
 
 export interface RunsTable {
   id: string;

@@ -3,7 +3,7 @@ import type { Db } from '../../db/connect.js';
 import type { ResolvedInputType } from '../../db/tables/registry.js';
 import { parseDatasetUri, parseModelUri } from '../uris.js';
 
-export interface RunInput {
+export interface StepInputRecord {
   runId: string;
   stepId: string;
   inputName: string;
@@ -41,7 +41,7 @@ async function identify(db: Db, uri: string, sha256: string): Promise<Resolved> 
  * Records that a step consumed a URI input (the lineage edge dataset/model version → run). Called by
  * executeStep after resolving each URI input; idempotent, so a retried activity just rewrites its row.
  */
-export async function recordRunInput(db: Db, i: RunInput): Promise<void> {
+export async function recordStepInput(db: Db, i: StepInputRecord): Promise<void> {
   const r = await identify(db, i.uri, i.ref.sha256);
   const values = {
     uri: i.uri, sha256: i.ref.sha256, resolved_type: r?.type ?? null, resolved_name: r?.name ?? null, resolved_version: r?.version ?? null,
