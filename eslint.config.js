@@ -21,6 +21,8 @@ export default tseslint.config(
   {
     // Workflow code is replayed: no Node built-ins, no I/O, no wall clock.
     files: ['workflows/**/*.ts'],
+    // Tests drive workflows from outside the sandbox and need the SDK's client and worker.
+    ignores: ['workflows/**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         paths: nodeBuiltins.flatMap((m) => [m, `node:${m}`]).map((name) => ({ name, message: 'workflows must be deterministic: no Node built-ins' })),

@@ -1,11 +1,9 @@
-import type { ArtifactRef, ArtifactStore } from '../core/artifacts/store.js';
+import type { ArtifactStore } from '../core/artifacts/store.js';
 import type { Db } from '../core/db/connect.js';
 import type { LogStore } from '../core/logs/store.js';
 import type { ExecutorName } from '../core/pipeline/schema.js';
+import type { UriResolver } from '../core/registry/resolvers.js';
 import type { Executor } from './executors/types.js';
-
-/** Resolves an input URI scheme that is not plain storage (e.g. models:/, datasets:/). */
-export type UriResolver = (uri: string) => Promise<ArtifactRef | undefined>;
 
 export interface ActivityDeps {
   db: Db;

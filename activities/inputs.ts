@@ -2,6 +2,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { ArtifactRef } from '../core/artifacts/store.js';
 import { findArtifact } from '../core/artifacts/records.js';
 import { FailureType } from '../core/errors.js';
+import { recordStepInput } from '../core/registry/lineage/step-inputs.js';
+import type { ExecuteStepInput } from '../core/runs/contract.js';
 import type { ActivityDeps } from './deps.js';
 
 const SHA_IN_URI = /sha256[:/](?:[0-9a-f]{2}\/)?([0-9a-f]{64})$/;
@@ -28,4 +30,19 @@ export async function resolveInputUri(deps: ActivityDeps, uri: string): Promise<
     `input ${uri} is not an artifact this Sluice knows (use a step output, sha256:<digest>, or a URI of the configured artifact store)`,
     FailureType.InputNotFound,
   );
+}
+
+/** The step's inputs as artifact refs: upstream outputs as given, URIs resolved and recorded for lineage. */
+export async function resolveStepInputs(deps: ActivityDeps, input: ExecuteStepInput): Promise<Record<string, ArtifactRef>> {
+  const inputs: Record<string, ArtifactRef> = {};
+  for (const [name, ref] of Object.entries(input.inputs)) {
+    if ('sha256' in ref) {
+      inputs[name] = ref;
+      continue;
+    }
+    inputs[name] = await resolveInputUri(deps, ref.uri);
+    // Lineage: which registry version (dataset, model) this step consumed; idempotent.
+    await recordStepInput(deps.db, { runId: input.runId, stepId: input.step.id, inputName: name, uri: ref.uri, ref: inputs[name] });
+  }
+  return inputs;
 }

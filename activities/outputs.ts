@@ -1,8 +1,11 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { recordArtifact } from '../core/artifacts/records.js';
 import type { ArtifactRef } from '../core/artifacts/store.js';
 import { FailureType } from '../core/errors.js';
+import { upsertStep, type StepProjection } from '../core/runs/projection.js';
+import { storeStepCache } from '../core/runs/step-cache.js';
 import type { ActivityDeps } from './deps.js';
 
 export async function missingOutputs(outDir: string, names: string[]): Promise<string[]> {
@@ -43,4 +46,31 @@ export async function readMetrics(outDir: string): Promise<Record<string, number
     metrics[k] = v;
   }
   return metrics;
+}
+
+export interface StoredOutputs {
+  outputs: Record<string, ArtifactRef>;
+  metrics: Record<string, number>;
+}
+
+/**
+ * Uploads a successful step's outputs, reads its metrics, and records them: artifacts, the cache
+ * entry and the step's row. The work directory goes once they are stored.
+ */
+export async function storeOutputs(
+  deps: ActivityDeps, row: Omit<StepProjection, 'status'> & { cacheKey: string }, workDir: string, names: string[],
+): Promise<StoredOutputs> {
+  const outDir = join(workDir, 'outputs');
+  const outputs = await collectOutputs(deps, outDir, names);
+  const metrics = await readMetrics(outDir);
+  const { runId, stepId } = row;
+  // Independent idempotent writes, side by side on the pool: they sit on every step's
+  // critical path, and a retried activity rewrites whatever did not land.
+  await Promise.all([
+    ...Object.entries(outputs).map(([name, ref]) => recordArtifact(deps.db, ref, { runId, stepId, name })),
+    storeStepCache(deps.db, row.cacheKey, { runId, stepId, outputs, metrics }),
+    upsertStep(deps.db, { ...row, status: 'succeeded', outputs, metrics }),
+    rm(workDir, { recursive: true, force: true }),
+  ]);
+  return { outputs, metrics };
 }

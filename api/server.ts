@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { app } from './app.js';
-import type { AppDeps } from './deps.js';
+import type { AppDeps } from './plugins/clients.js';
 
 /** Builds the Fastify instance with the app registered; does not listen. */
 export async function buildServer(deps: AppDeps, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {

@@ -2,38 +2,37 @@
 // and 200 concurrent 3-step pipelines. Real dev server, real Postgres, the real worker process.
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { openDb } from '../core/db/connect.js';
 import { migrateToLatest } from '../core/db/migrate.js';
-import { compilePlan, parsePipelineSpec, resolveParams, type Plan } from '../core/pipeline/index.js';
+import { parsePipelineSpec, type Plan } from '../core/pipeline/index.js';
+import { planRun } from '../core/pipeline/plan-run.js';
 import { resolveTemporalBinary } from '../core/temporal/binary.js';
 import { startDevServer } from '../core/temporal/dev-server.js';
 import type { RunProgress } from '../core/runs/contract.js';
+import { workflowIdFor } from '../core/runs/ids.js';
+import { testServices } from '../test/support/services.js';
+import { spawnWorkerProcess } from '../test/support/worker-process.js';
 
 const EventType = proto.temporal.api.enums.v1.EventType;
 
-const POSTGRES_URL = process.env.SLUICE_TEST_DATABASE_URL ?? 'postgres://sluice:sluice@127.0.0.1:5432/sluice_test';
-const workerMain = fileURLToPath(new URL('../workers/worker-main.ts', import.meta.url));
+const POSTGRES_URL = testServices.postgresUrl;
 const cores = cpus().length;
 const emit = (o: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ ...o, cores })}\n`);
 
 function plan(yaml: string): Plan {
   const parsed = parsePipelineSpec(yaml);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-  const params = resolveParams(parsed.spec, {});
-  if (!params.ok) throw new Error(JSON.stringify(params.errors));
-  return compilePlan(parsed.spec, params.params, { version: 1, cache: false });
+  return planRun({ spec: parsed.spec, version: 1 }, {}, { cache: false }).plan;
 }
 
 function sequential(n: number, executor: 'process' | 'docker'): Plan {
   const steps = Array.from({ length: n }, (_, i) => `
   - id: s${i}
-    image: ${executor === 'docker' ? 'sluice/busybox:1' : 'none'}
+    image: ${executor === 'docker' ? testServices.images.busybox : 'none'}
     executor: ${executor}
     command: ['true']${i ? `\n    dependsOn: [s${i - 1}]` : ''}`).join('');
   return plan(`apiVersion: sluice/v1\nname: seq-${executor}\nsettings: { parallelism: 1 }\nsteps:${steps}\n`);
@@ -43,15 +42,6 @@ const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 };
-
-async function startWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', workerMain], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    proc.stdout!.on('data', (b: Buffer) => { if (b.toString().includes('worker ready')) resolve(); });
-    proc.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
-  });
-  return proc;
-}
 
 async function peakRssMb(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -87,13 +77,13 @@ export default async function run(): Promise<void> {
   const connection = await Connection.connect({ address: dev.address });
   const client = new Client({ connection });
   let n = 0;
-  const worker = (taskQueue: string) => startWorker({
+  const worker = (taskQueue: string) => spawnWorkerProcess({
     SLUICE_TEMPORAL_ADDRESS: dev.address, SLUICE_TASK_QUEUE: taskQueue, DATABASE_URL: POSTGRES_URL,
     SLUICE_DB_SCHEMA: schema, SLUICE_DATA_DIR: dataDir, SLUICE_EXECUTOR: 'auto', SLUICE_WORKER_CONCURRENCY: '100',
   });
   const start = (taskQueue: string, p: Plan) => {
     const runId = `bench-${++n}-${Date.now().toString(36)}`;
-    return client.workflow.start('runPipeline', { taskQueue, workflowId: `run-${runId}`, args: [{ runId, plan: p, trigger: 'bench' }] });
+    return client.workflow.start('runPipeline', { taskQueue, workflowId: workflowIdFor(runId), args: [{ runId, plan: p, trigger: 'bench' }] });
   };
   try {
     for (const executor of ['process', 'docker'] as const) {

@@ -19,8 +19,9 @@ import { FileLogStore } from '../core/logs/index.js';
 import { setAlias } from '../core/registry/models/aliases.js';
 import { registerVersion } from '../core/registry/models/versions-write.js';
 import { migrateToLatest } from '../core/db/migrate.js';
+import { testServices } from '../test/support/services.js';
 
-const POSTGRES_URL = process.env.SLUICE_TEST_DATABASE_URL ?? 'postgres://sluice:sluice@127.0.0.1:5432/sluice_test';
+const POSTGRES_URL = testServices.postgresUrl;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = 64;
 const VERSIONS = 1000;

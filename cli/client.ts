@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { CliEnv } from './env.js';
 
 export interface Problem {
   type?: string;
@@ -22,11 +23,11 @@ export interface Connection {
 }
 
 /** Key from the flag, then SLUICE_API_KEY, then the admin key the embedded stack wrote into its data dir. */
-export function resolveKey(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function resolveKey(flag: string | undefined, env: CliEnv): string | undefined {
   if (flag) return flag;
   if (env.SLUICE_API_KEY) return env.SLUICE_API_KEY;
   try {
-    return readFileSync(join(resolve(env.SLUICE_DATA_DIR || './.sluice'), 'admin.key'), 'utf8').trim() || undefined;
+    return readFileSync(join(resolve(env.SLUICE_DATA_DIR), 'admin.key'), 'utf8').trim() || undefined;
   } catch {
     return undefined;
   }

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { ApiClient, resolveKey } from './client.js';
+import { cliEnv } from './env.js';
 
 export interface CliContext {
   client: ApiClient;
@@ -15,8 +16,8 @@ interface GlobalOptions {
 /** The global options (--api, --key, --json) as seen from any subcommand. */
 export function contextOf(cmd: Command): CliContext {
   const o = cmd.optsWithGlobals<GlobalOptions>();
-  const api = o.api ?? process.env.SLUICE_API_URL ?? 'http://127.0.0.1:8001';
-  return { client: new ApiClient({ api, key: resolveKey(o.key) }), json: Boolean(o.json) };
+  const env = cliEnv();
+  return { client: new ApiClient({ api: o.api ?? env.SLUICE_API_URL, key: resolveKey(o.key, env) }), json: Boolean(o.json) };
 }
 
 /** `-p key=value`, repeatable, into an object; the API coerces each value to its declared type. */

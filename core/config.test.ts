@@ -11,6 +11,7 @@ describe('loadConfig', () => {
     expect(c.artifacts).toEqual({ kind: 'local', root: `${c.dataDir}/artifacts` });
     expect(c.executor.kind).toBe('auto');
     expect(Object.isFrozen(c)).toBe(true);
+    for (const part of [c.api, c.temporal, c.artifacts, c.executor]) expect(Object.isFrozen(part)).toBe(true);
   });
 
   it('reads production settings', () => {

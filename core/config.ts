@@ -69,6 +69,12 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** Freezes every nested object too: a config read once at start must not change under its readers. */
+function deepFreeze<T extends object>(o: T): Readonly<T> {
+  for (const v of Object.values(o)) if (v && typeof v === 'object' && !Object.isFrozen(v)) deepFreeze(v);
+  return Object.freeze(o);
+}
+
 /** Parses the environment; throws ConfigError naming each bad variable and what it expects. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
   const relevant = Object.fromEntries(
@@ -90,7 +96,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         secretAccessKey: e.SLUICE_S3_SECRET_ACCESS_KEY, forcePathStyle: e.SLUICE_S3_ENDPOINT !== undefined,
       }
     : { kind: 'local', root: resolve(dataDir, 'artifacts') };
-  return Object.freeze({
+  return deepFreeze<Config>({
     dataDir,
     api: {
       host: e.SLUICE_HOST, port: e.SLUICE_PORT, bodyLimitBytes: e.SLUICE_BODY_LIMIT_BYTES,

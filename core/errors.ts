@@ -49,7 +49,12 @@ export class ForbiddenError extends SluiceError {
 /**
  * ApplicationFailure types thrown by activities and workflows. Workflows match on these
  * strings, never on class names (which do not survive the workflow bundle).
- * Non-retryable: retrying cannot fix them, so the step fails at once.
+ * - Always non-retryable (NON_RETRYABLE_FAILURES): ImageNotFound, CommandNotFound, InvalidStep,
+ *   InputNotFound; retrying cannot fix them, so the step fails at once.
+ * - The step's own fault: StepFailed, StepTimedOut; retryable until the step's retry budget is spent.
+ * - Infrastructure: EngineUnavailable (the container engine cannot be reached); always retryable,
+ *   and it does not spend the step's budget, since the step never ran.
+ * - PipelineFailed: the run's own failure, naming the step that failed.
  */
 export const FailureType = {
   ImageNotFound: 'ImageNotFound',
@@ -58,6 +63,7 @@ export const FailureType = {
   InputNotFound: 'InputNotFound',
   StepFailed: 'StepFailed',
   StepTimedOut: 'StepTimedOut',
+  EngineUnavailable: 'EngineUnavailable',
   PipelineFailed: 'PipelineFailed',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];

@@ -1,31 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { issueKey, revokeKey, roleRank } from '../core/access/keys.js';
 import type { Role } from '../core/db/tables/access.js';
-import { createApi, type ApiHarness } from './api.js';
-import { harmlessUrl, ROUTES, servedRoutes, type ServedRoute } from './api-routes.js';
-import { createHarness, type Harness } from './harness.js';
+import { useApi } from './support/api.js';
+import { harmlessUrl, ROUTES, servedRoutes, type ServedRoute } from './support/route-roles.js';
 
 type Caller = Role | 'none' | 'expired' | 'revoked' | 'unknown';
 const CALLERS: Caller[] = ['none', 'unknown', 'expired', 'revoked', 'viewer', 'operator', 'admin'];
 
 describe('access control', () => {
-  let h: Harness;
-  let api: ApiHarness;
+  const api = useApi();
   const secrets: Partial<Record<Caller, string>> = {};
   let served: ServedRoute[];
   beforeAll(async () => {
-    h = await createHarness();
-    served = (await servedRoutes(h)).filter((r) => !r.hidden);
-    api = await createApi(h);
+    served = (await servedRoutes(api.h)).filter((r) => !r.hidden);
     Object.assign(secrets, api.keys);
-    secrets.expired = (await issueKey(h.db, { name: 'old', role: 'admin', expiresAt: new Date(Date.now() - 1000) })).key;
-    const revoked = await issueKey(h.db, { name: 'gone', role: 'admin' });
-    await revokeKey(h.db, revoked.id);
+    secrets.expired = (await issueKey(api.h.db, { name: 'old', role: 'admin', expiresAt: new Date(Date.now() - 1000) })).key;
+    const revoked = await issueKey(api.h.db, { name: 'gone', role: 'admin' });
+    await revokeKey(api.h.db, revoked.id);
     secrets.revoked = revoked.key;
     secrets.unknown = 'slk_not-a-real-key';
-  });
-  afterAll(async () => {
-    await h?.close();
   });
 
   const call = (who: Caller, r: ServedRoute) => api.app.inject({
@@ -34,7 +27,7 @@ describe('access control', () => {
     headers: secrets[who] ? { authorization: `Bearer ${secrets[who]}` } : {},
   });
 
-  it('every route declares its role; those of issue #4 declare the documented one', () => {
+  it('every route declares its role; those of the role matrix declare the one written there', () => {
     expect(served.length).toBeGreaterThanOrEqual(ROUTES.length);
     for (const r of served) expect(r.role, `${r.method} ${r.path} declares no role`).toBeDefined();
     for (const r of ROUTES) {

@@ -1,27 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { appendEvent } from '../core/access/events.js';
-import { createApi, type ApiHarness } from './api.js';
-import { createHarness, type Harness } from './harness.js';
+import { useApi } from './support/api.js';
 
 interface Page { items: { id: string }[]; nextCursor: string | null }
 
 describe('listing runs and events', () => {
-  let h: Harness;
-  let api: ApiHarness;
   const t0 = new Date('2026-01-01T00:00:00.000Z');
+  const api = useApi();
   beforeAll(async () => {
-    h = await createHarness();
-    api = await createApi(h);
     // Ten runs share one created_at to the microsecond: only the id tie-break keeps pages stable.
     const rows = Array.from({ length: 14 }, (_, i) => ({
       id: `r${String(i).padStart(2, '0')}`, workflow_id: `run-r${i}`, pipeline: i % 2 ? 'odd' : 'even', pipeline_version: 1,
       status: i < 10 ? ('succeeded' as const) : ('failed' as const), trigger: i % 3 ? 'api' : 'schedule', params: '{}',
       created_at: i < 10 ? '2026-01-01T00:00:00.123456Z' : new Date(t0.getTime() + i * 60_000).toISOString(),
     }));
-    await h.db.insertInto('runs').values(rows).execute();
-  });
-  afterAll(async () => {
-    await h?.close();
+    await api.h.db.insertInto('runs').values(rows).execute();
   });
 
   async function all(url: string, limit: number): Promise<string[]> {
@@ -64,7 +57,7 @@ describe('listing runs and events', () => {
 
   it('filters and pages the audit trail', async () => {
     for (let i = 0; i < 5; i++) {
-      await appendEvent(h.db, { actor: i % 2 ? 'alice' : 'bob', action: 'run.start', resourceType: 'run', resourceId: `x${i}`, requestId: `req-${i}` });
+      await appendEvent(api.h.db, { actor: i % 2 ? 'alice' : 'bob', action: 'run.start', resourceType: 'run', resourceId: `x${i}`, requestId: `req-${i}` });
     }
     const alice = (await api.call('viewer', { method: 'GET', url: '/v1/events?actor=alice' })).json();
     expect(alice.items.map((e: { resourceId: string }) => e.resourceId)).toEqual(['x3', 'x1']);
@@ -75,7 +68,7 @@ describe('listing runs and events', () => {
   });
 
   it('refuses to change or delete audit events', async () => {
-    await expect(h.db.updateTable('events').set({ actor: 'mallory' }).execute()).rejects.toThrow(/append-only/);
-    await expect(h.db.deleteFrom('events').execute()).rejects.toThrow(/append-only/);
+    await expect(api.h.db.updateTable('events').set({ actor: 'mallory' }).execute()).rejects.toThrow(/append-only/);
+    await expect(api.h.db.deleteFrom('events').execute()).rejects.toThrow(/append-only/);
   });
 });

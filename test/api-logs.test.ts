@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApi, type ApiHarness } from './api.js';
-import { apply, readSse, startRun, waitForRun } from './api-support.js';
-import { createHarness, type Harness } from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useApi } from './support/api.js';
+import { apply, startRun, waitForRun } from './support/api-runs.js';
+import { readSse } from './support/sse.js';
 
 const chatty = `
 apiVersion: sluice/v1
@@ -13,18 +13,11 @@ steps:
 `;
 
 describe('step logs', () => {
-  let h: Harness;
-  let api: ApiHarness;
   let base: string;
+  const api = useApi({ worker: true });
   beforeAll(async () => {
-    h = await createHarness();
-    await h.startWorker();
-    api = await createApi(h);
     base = await api.app.listen({ host: '127.0.0.1', port: 0 });
     await apply(api, chatty);
-  });
-  afterAll(async () => {
-    await h?.close();
   });
 
   const follow = (runId: string, headers: Record<string, string> = {}, signal?: AbortSignal) =>

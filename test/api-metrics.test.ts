@@ -1,17 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApi, type ApiHarness } from './api.js';
-import { createHarness, type Harness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { useApi } from './support/api.js';
 
 describe('/metrics', () => {
-  let h: Harness;
-  let api: ApiHarness;
-  beforeAll(async () => {
-    h = await createHarness();
-    api = await createApi(h);
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  const api = useApi();
 
   it('needs a key, and exposes process metrics and request durations by route template', async () => {
     expect((await api.call(undefined, { method: 'GET', url: '/metrics' })).statusCode).toBe(401);

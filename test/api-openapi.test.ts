@@ -3,19 +3,18 @@ import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { app as sluiceApp } from '../api/app.js';
 import { loadConfig } from '../core/config.js';
-import { servedRoutes } from './api-routes.js';
-import { createHarness, type Harness } from './harness.js';
+import { servedRoutes } from './support/route-roles.js';
+import { useHarness } from './support/harness.js';
 
 type Operation = { parameters?: { in: string; name: string; schema: object }[]; requestBody?: { content: Record<string, { schema: object }> };
   responses: Record<string, { content?: Record<string, { schema: object }> }>; summary?: string };
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 
 describe('the OpenAPI document', () => {
-  let h: Harness;
+  const h = useHarness();
   let server: ReturnType<typeof Fastify>;
   let doc: { openapi: string; info: { title: string }; paths: Record<string, Record<string, Operation>>; components?: unknown };
   beforeAll(async () => {
-    h = await createHarness();
     server = Fastify({ logger: false });
     const config = loadConfig({ SLUICE_DATA_DIR: h.dir, SLUICE_LOG_LEVEL: 'silent' });
     await server.register(sluiceApp, { deps: { config, db: h.db, temporal: h.client, artifacts: h.deps.artifacts, logs: h.deps.logs } });
@@ -26,7 +25,6 @@ describe('the OpenAPI document', () => {
   });
   afterAll(async () => {
     await server?.close();
-    await h?.close();
   });
 
   const operations = () => Object.entries(doc.paths).flatMap(([path, ops]) =>

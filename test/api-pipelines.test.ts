@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { savePipelineVersion } from '../core/pipeline/versions.js';
 import { insertPendingRun } from '../core/runs/queries.js';
-import { createApi, type ApiHarness } from './api.js';
-import { dbTargets, openMigrated } from './db.js';
-import { createHarness, type Harness } from './harness.js';
+import { useApi } from './support/api.js';
+import { dbTargets, openMigrated } from './support/databases.js';
 
 const spec = (name: string, echo = 'hi') => ({
   apiVersion: 'sluice/v1', name, description: 'demo',
@@ -13,15 +12,7 @@ const spec = (name: string, echo = 'hi') => ({
 const yaml = (name: string) => `apiVersion: sluice/v1\nname: ${name}\nsteps:\n  - id: a\n    image: none\n    command: [sh, -c, 'echo hi']\n`;
 
 describe('pipelines API', () => {
-  let h: Harness;
-  let api: ApiHarness;
-  beforeAll(async () => {
-    h = await createHarness();
-    api = await createApi(h);
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  const api = useApi();
 
   const post = (payload: unknown, headers: Record<string, string> = {}) =>
     api.call('operator', { method: 'POST', url: '/v1/pipelines', payload: payload as string, headers });
@@ -82,14 +73,14 @@ describe('pipelines API', () => {
 
   it('deletes (admin only), refusing while a run is active', async () => {
     await post({ spec: spec('doomed') });
-    await insertPendingRun(h.db, {
+    await insertPendingRun(api.h.db, {
       id: 'doomed-1', workflowId: 'run-doomed-1', pipeline: 'doomed', version: 1, params: {}, trigger: 'api',
       createdBy: null, idempotencyKey: null, retryOf: null,
     });
     expect((await api.call('operator', { method: 'DELETE', url: '/v1/pipelines/doomed' })).statusCode).toBe(403);
     const busy = await api.call('admin', { method: 'DELETE', url: '/v1/pipelines/doomed' });
     expect(busy.statusCode).toBe(409);
-    await h.db.updateTable('runs').set({ status: 'failed' }).where('id', '=', 'doomed-1').execute();
+    await api.h.db.updateTable('runs').set({ status: 'failed' }).where('id', '=', 'doomed-1').execute();
     expect((await api.call('admin', { method: 'DELETE', url: '/v1/pipelines/doomed' })).statusCode).toBe(204);
     expect((await api.call('viewer', { method: 'GET', url: '/v1/pipelines/doomed' })).statusCode).toBe(404);
     expect((await api.call('admin', { method: 'DELETE', url: '/v1/pipelines/doomed' })).statusCode).toBe(404);

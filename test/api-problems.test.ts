@@ -1,14 +1,13 @@
 import Fastify, { type LightMyRequestResponse } from 'fastify';
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { app as sluiceApp } from '../api/app.js';
 import { loadConfig } from '../core/config.js';
 import { openDb } from '../core/db/connect.js';
 import { issueKey } from '../core/access/keys.js';
 import { insertPendingRun } from '../core/runs/queries.js';
 import { migrateToLatest } from '../core/db/migrate.js';
-import { createApi, type ApiHarness } from './api.js';
-import { createHarness, type Harness } from './harness.js';
+import { useApi } from './support/api.js';
 
 /** Every error, whatever its class, is RFC 9457 problem+json with a stable type and the request id. */
 function expectProblem(res: LightMyRequestResponse, status: number, slug: string) {
@@ -22,15 +21,7 @@ function expectProblem(res: LightMyRequestResponse, status: number, slug: string
 }
 
 describe('problem+json for every error class', () => {
-  let h: Harness;
-  let api: ApiHarness;
-  beforeAll(async () => {
-    h = await createHarness();
-    api = await createApi(h, { SLUICE_BODY_LIMIT_BYTES: '2048', SLUICE_RATE_LIMIT_PER_MINUTE: '3' });
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  const api = useApi({ env: { SLUICE_BODY_LIMIT_BYTES: '2048', SLUICE_RATE_LIMIT_PER_MINUTE: '3' } });
 
   it('400 names each bad field', async () => {
     const res = await api.call('admin', { method: 'POST', url: '/v1/keys', payload: { name: '', role: 'boss', colour: 'red' } });
@@ -51,7 +42,7 @@ describe('problem+json for every error class', () => {
   it('409 on a conflicting write', async () => {
     await api.call('operator', { method: 'POST', url: '/v1/pipelines', headers: { 'content-type': 'application/yaml' },
       payload: 'apiVersion: sluice/v1\nname: busy\nsteps: [{ id: a, image: none, command: [sh, -c, "true"] }]\n' });
-    await insertPendingRun(h.db, { id: 'busy-1', workflowId: 'run-busy-1', pipeline: 'busy', version: 1, params: {}, trigger: 'api', createdBy: null, idempotencyKey: null, retryOf: null });
+    await insertPendingRun(api.h.db, { id: 'busy-1', workflowId: 'run-busy-1', pipeline: 'busy', version: 1, params: {}, trigger: 'api', createdBy: null, idempotencyKey: null, retryOf: null });
     expectProblem(await api.call('admin', { method: 'DELETE', url: '/v1/pipelines/busy' }), 409, 'conflict');
   });
 
@@ -62,7 +53,7 @@ describe('problem+json for every error class', () => {
   });
 
   it('429 per key on mutating routes only', async () => {
-    const { key } = await issueKey(h.db, { name: 'hasty', role: 'viewer' });
+    const { key } = await issueKey(api.h.db, { name: 'hasty', role: 'viewer' });
     const validate = (k: string) => api.app.inject({ method: 'POST', url: '/v1/pipelines/validate', payload: { spec: {} }, headers: { authorization: `Bearer ${k}` } });
     for (let i = 0; i < 3; i++) expect((await validate(key)).statusCode).toBe(200);
     const limited = await validate(key);
@@ -73,7 +64,7 @@ describe('problem+json for every error class', () => {
   });
 
   it('429: registry writes and run/pipeline writes share one per-key budget', async () => {
-    const { key } = await issueKey(h.db, { name: 'busy-op', role: 'operator' });
+    const { key } = await issueKey(api.h.db, { name: 'busy-op', role: 'operator' });
     const headers = { authorization: `Bearer ${key}` };
     const validate = () => api.app.inject({ method: 'POST', url: '/v1/pipelines/validate', payload: { spec: {} }, headers });
     expect((await validate()).statusCode).toBe(200);
@@ -90,8 +81,8 @@ describe('problem+json for every error class', () => {
     const sink = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
     const server = Fastify({ logger: { level: 'error', stream: sink } });
     server.addHook('onSend', async (req, reply) => { reply.header('x-request-id', req.id); });
-    const config = loadConfig({ SLUICE_DATA_DIR: h.dir, SLUICE_LOG_LEVEL: 'error' });
-    await server.register(sluiceApp, { deps: { config, db, temporal: h.client, artifacts: h.deps.artifacts, logs: h.deps.logs } });
+    const config = loadConfig({ SLUICE_DATA_DIR: api.h.dir, SLUICE_LOG_LEVEL: 'error' });
+    await server.register(sluiceApp, { deps: { config, db, temporal: api.h.client, artifacts: api.h.deps.artifacts, logs: api.h.deps.logs } });
     await server.ready();
     await db.destroy(); // every query now fails inside the server
     const res = await server.inject({ method: 'GET', url: '/v1/runs', headers: { authorization: `Bearer ${key}` } });

@@ -1,10 +1,12 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApi, type ApiHarness } from './api.js';
-import { apply, flagPipeline, startRun, until, waitForRun, type RunBody } from './api-support.js';
-import { createHarness, type Harness } from './harness.js';
-import { uniqueId } from './services.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { workflowIdFor } from '../core/runs/ids.js';
+import { PipelineNameKey, SluiceRunIdKey, TriggerKey } from '../core/temporal/search-attributes.js';
+import { useApi } from './support/api.js';
+import { apply, flagPipeline, startRun, waitForRun, type RunBody } from './support/api-runs.js';
+import { uniqueId } from './support/services.js';
+import { waitFor } from './support/wait.js';
 
 const sleeper = (name: string) => `
 apiVersion: sluice/v1
@@ -16,22 +18,15 @@ steps:
 `;
 
 describe('runs API against a real worker', () => {
-  let h: Harness;
-  let api: ApiHarness;
   const flagged = 'flagged';
+  const api = useApi({ worker: true });
   beforeAll(async () => {
-    h = await createHarness();
-    await h.startWorker();
-    api = await createApi(h);
     await apply(api, flagPipeline(flagged));
     await apply(api, sleeper('sleeper'));
   });
-  afterAll(async () => {
-    await h?.close();
-  });
 
   it('runs a pipeline to success and reports each step with outputs, metrics and durations', async () => {
-    const flag = join(h.dir, 'flag-ok');
+    const flag = join(api.h.dir, 'flag-ok');
     await writeFile(flag, '');
     const started = await startRun(api, flagged, { params: { greeting: 'sluice', flag } });
     expect(started).toMatchObject({ status: 'pending', trigger: 'api', params: { greeting: 'sluice', flag } });
@@ -50,8 +45,17 @@ describe('runs API against a real worker', () => {
     expect(cancel.json().detail).toMatch(/already succeeded/);
   });
 
+  it('tags each run\'s workflow with the search attributes Temporal finds runs by', async () => {
+    const started = await startRun(api, flagged);
+    const { typedSearchAttributes } = await api.h.client.workflow.getHandle(workflowIdFor(started.id)).describe();
+    expect(typedSearchAttributes.get(PipelineNameKey)).toBe(flagged);
+    expect(typedSearchAttributes.get(SluiceRunIdKey)).toBe(started.id);
+    expect(typedSearchAttributes.get(TriggerKey)).toBe('api');
+    await waitForRun(api, started.id);
+  });
+
   it('retries a failed run from the failed step, reusing the finished one', async () => {
-    const flag = join(h.dir, `flag-${uniqueId('f')}`);
+    const flag = join(api.h.dir, `flag-${uniqueId('f')}`);
     const failed = await waitForRun(api, (await startRun(api, flagged, { params: { flag } })).id);
     expect(failed.status).toBe('failed');
     expect(failed.error).toMatch(/step b failed/);
@@ -87,9 +91,9 @@ describe('runs API against a real worker', () => {
     const later = await api.call('operator', { method: 'POST', url: `/v1/pipelines/${flagged}/runs`, payload: body });
     expect([later.statusCode, later.json().id]).toEqual([200, id]);
 
-    const query = `WorkflowId = 'run-${id}'`;
-    await until('the workflow to be visible', async () => ((await h.client.workflow.count(query)).count > 0 ? true : undefined));
-    expect((await h.client.workflow.count(query)).count).toBe(1);
+    const query = `WorkflowId = '${workflowIdFor(id)}'`;
+    await waitFor('the workflow to be visible', async () => (await api.h.client.workflow.count(query)).count > 0);
+    expect((await api.h.client.workflow.count(query)).count).toBe(1);
     const starts = (await api.call('viewer', { method: 'GET', url: `/v1/events?action=run.start&resourceId=${id}` })).json();
     expect(starts.items).toHaveLength(1);
 

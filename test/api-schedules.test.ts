@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApi, type ApiHarness } from './api.js';
-import { apply, until, waitForRun } from './api-support.js';
-import { createHarness, type Harness } from './harness.js';
-import { uniqueId } from './services.js';
+import { useApi } from './support/api.js';
+import { apply, waitForRun } from './support/api-runs.js';
+import { uniqueId } from './support/services.js';
+import { waitFor } from './support/wait.js';
 
 const pipeline = `
 apiVersion: sluice/v1
@@ -20,18 +20,13 @@ interface Schedule { name: string; scheduleId: string; paused: boolean; note: st
   params: Record<string, unknown>; nextRunTimes: string[]; recentRuns: { workflowId: string; runId: string | null; status: string | null }[] }
 
 describe('schedules on Temporal Schedules', () => {
-  let h: Harness;
-  let api: ApiHarness;
   const created: string[] = [];
+  const api = useApi({ worker: true });
   beforeAll(async () => {
-    h = await createHarness();
-    await h.startWorker();
-    api = await createApi(h);
     await apply(api, pipeline);
   });
   afterAll(async () => {
     for (const name of created) await api.call('admin', { method: 'DELETE', url: `/v1/schedules/${name}` });
-    await h?.close();
   });
 
   const create = async (body: Record<string, unknown>) => {
@@ -51,7 +46,7 @@ describe('schedules on Temporal Schedules', () => {
     for (const t of s.nextRunTimes) expect(t).toMatch(/T03:00:00(\.000)?Z$/);
     expect(Date.parse(s.nextRunTimes[1]!) - Date.parse(s.nextRunTimes[0]!)).toBe(24 * 3600_000);
 
-    const listed = await until('the schedule to be listed', async () => {
+    const listed = await waitFor('the schedule to be listed', async () => {
       const items: Schedule[] = (await api.call('viewer', { method: 'GET', url: '/v1/schedules?pipeline=retrain' })).json().items;
       return items.find((i) => i.name === name);
     });
@@ -70,9 +65,9 @@ describe('schedules on Temporal Schedules', () => {
     const s: Schedule = (await create({ name, every: '1h', paused: true })).json();
     expect(s).toMatchObject({ every: '1h', paused: true });
     expect((await api.call('operator', { method: 'POST', url: `/v1/schedules/${name}/trigger` })).statusCode).toBe(202);
-    const fired = await until('the schedule to fire', async () => (await get(name)).recentRuns[0]);
+    const fired = await waitFor('the schedule to fire', async () => (await get(name)).recentRuns[0]);
     expect(fired.workflowId).toMatch(new RegExp(`^run-sched-${name}-`));
-    const withRun = await until('the fired run to be recorded', async () => {
+    const withRun = await waitFor('the fired run to be recorded', async () => {
       const r = (await get(name)).recentRuns[0]!;
       return r.runId ? r : undefined;
     });

@@ -1,4 +1,3 @@
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../core/config.js';
 import { freePort } from '../core/temporal/dev-server.js';
 import { startStack, type Stack } from '../workers/stack.js';
-import { uniqueId } from './services.js';
+import { uniqueId } from './support/services.js';
+import { installQuietTemporalRuntime } from './support/temporal-runtime.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -52,7 +52,7 @@ describe('the sluice CLI against a running stack', () => {
   });
 
   beforeAll(async () => {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    installQuietTemporalRuntime('WARN');
     dataDir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
     const config = loadConfig({
       SLUICE_DATA_DIR: dataDir, SLUICE_PORT: String(await freePort()), SLUICE_TEMPORAL_ADDRESS: inject('temporalAddress'),

@@ -1,17 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, planFrom, runInput, runToEnd, type Harness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { useHarness } from './support/harness.js';
+import { planFrom, runInput, runToEnd } from './support/workflow-runs.js';
 
 // The example users copy: real scikit-learn in the locally built sluice/sklearn:1 image.
 describe('examples/pipelines/train-sklearn.yaml on docker', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await createHarness({ defaultExecutor: 'docker' });
-    await h.startWorker();
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  const h = useHarness({ defaultExecutor: 'docker', worker: true });
 
   it('ingests, trains and evaluates a logistic regression, then passes the gate', async () => {
     const yaml = await readFile(new URL('../examples/pipelines/train-sklearn.yaml', import.meta.url), 'utf8');

@@ -1,24 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import Docker from 'dockerode';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { dbTargets, openMigrated, type OpenedDb } from './db.js';
-import { createHarness, planFrom, runInput, type Harness } from './harness.js';
-import { testServices } from './services.js';
+import { dbTargets, openMigrated, type OpenedDb } from './support/databases.js';
+import { createHarness, type Harness } from './support/harness.js';
+import { testServices } from './support/services.js';
+import { waitFor } from './support/wait.js';
+import { spawnWorkerProcess } from './support/worker-process.js';
+import { planFrom, runInput, startRunWorkflow } from './support/workflow-runs.js';
 
-const workerMain = fileURLToPath(new URL('../workers/worker-main.ts', import.meta.url));
 const docker = new Docker();
-
-function startWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', workerMain], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    proc.stdout!.on('data', (b: Buffer) => { if (b.toString().includes('worker ready')) resolve(proc); });
-    proc.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
-  });
-}
 
 describe('durability: a worker killed mid-step', () => {
   let h: Harness;
@@ -48,15 +40,15 @@ steps:
     command: [sh, -c, 'echo started >> /sluice/outputs/starts; sleep 4; echo done > /sluice/outputs/result']
     outputs: [starts, result]
 `));
-    const first = await startWorker(env);
-    const handle = await h.client.workflow.start('runPipeline', { taskQueue: h.taskQueue, workflowId: `run-${input.runId}`, args: [input] });
+    const first = await spawnWorkerProcess(env);
+    const handle = await startRunWorkflow(h, input);
     const filters = { label: [`sluice.run=${input.runId}`] };
-    for (let i = 0; i < 200 && (await docker.listContainers({ filters })).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
-    const [container] = await docker.listContainers({ filters });
-    expect(container?.State).toBe('running');
+    const container = await waitFor('the step\'s container to run', async () =>
+      (await docker.listContainers({ filters })).find((c) => c.State === 'running'), 20_000);
+    expect(container.State).toBe('running');
     first.kill('SIGKILL');
 
-    const second = await startWorker(env);
+    const second = await spawnWorkerProcess(env);
     try {
       const status = await handle.result();
       expect(status.state).toBe('succeeded');

@@ -2,11 +2,13 @@ import Docker from 'dockerode';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { getRunSteps } from '../core/runs/projection.js';
 import { statusQuery } from '../workflows/runPipeline.js';
-import { createHarness, planFrom, runInput, runToEnd, type Harness } from './harness.js';
-import { testServices } from './services.js';
+import { useHarness } from './support/harness.js';
+import { planFrom, runInput, runToEnd, startRunWorkflow } from './support/workflow-runs.js';
+import { testServices } from './support/services.js';
+import { waitFor } from './support/wait.js';
 
 const docker = new Docker();
 const BUSYBOX = testServices.images.busybox;
@@ -15,25 +17,8 @@ async function containersOf(runId: string) {
   return docker.listContainers({ all: true, filters: { label: [`sluice.run=${runId}`] } });
 }
 
-async function waitFor<T>(what: string, f: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('the pipeline engine on real dockerd and a real dev server', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await createHarness({ defaultExecutor: 'docker' });
-    await h.startWorker();
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  const h = useHarness({ defaultExecutor: 'docker', worker: true });
 
   it('runs parallel branches at the same time and skips a false branch with its downstream', async () => {
     const plan = planFrom(`
@@ -138,8 +123,8 @@ steps:
     image: ${BUSYBOX}
     command: [sleep, '120']
 `));
-    const handle = await h.client.workflow.start('runPipeline', { taskQueue: h.taskQueue, workflowId: `run-${input.runId}`, args: [input] });
-    await waitFor('two running containers', async () => ((await containersOf(input.runId)).filter((c) => c.State === 'running').length === 2 ? true : undefined));
+    const handle = await startRunWorkflow(h, input);
+    await waitFor('two running containers', async () => (await containersOf(input.runId)).filter((c) => c.State === 'running').length === 2, 20_000);
     await handle.cancel();
     await expect(handle.result()).rejects.toThrow();
     expect(await containersOf(input.runId)).toEqual([]);

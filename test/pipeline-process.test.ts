@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { getRunSteps, getRun } from '../core/runs/projection.js';
-import { createHarness, planFrom, runInput, runToEnd, type Harness } from './harness.js';
+import { useHarness } from './support/harness.js';
+import { planFrom, runInput, runToEnd } from './support/workflow-runs.js';
 
 // A diamond: a -> (b, c) -> d, with process steps passing files along.
 const diamond = `
@@ -33,14 +34,7 @@ steps:
 `;
 
 describe('runPipeline with the process executor', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await createHarness();
-    await h.startWorker();
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  const h = useHarness({ worker: true });
 
   it('runs a diamond DAG, passing artifacts between steps', async () => {
     const input = runInput(planFrom(diamond, { greeting: 'sluice' }));

@@ -1,22 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApi, type ApiHarness } from './api.js';
-import { createHarness, type Harness } from './harness.js';
-import { expectProblem, multipart } from './registry-support.js';
+import { describe, expect, it } from 'vitest';
+import { expectProblem, useApi } from './support/api.js';
+import { multipart } from './support/multipart.js';
 
 const CSV = 'customer_id,tenure,monthly,plan,churned\n' +
   Array.from({ length: 500 }, (_, i) => `${i},${i % 72},${(20 + (i % 50) * 1.5).toFixed(2)},${['basic', 'pro', '"team, xl"'][i % 3]},${i % 4 === 0}`).join('\n') + '\n';
 
 describe('datasets API', () => {
-  let h: Harness;
-  let api: ApiHarness;
   let csvUri = '';
-  beforeAll(async () => {
-    h = await createHarness();
-    api = await createApi(h);
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  const api = useApi();
 
   const upload = (name: string, metadata: unknown, body: string, filename = 'data.csv') =>
     api.call('operator', { method: 'POST', url: `/v1/datasets/${name}/versions/upload`, ...multipart([

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApi, type ApiHarness } from './api.js';
-import { createHarness, planFrom, runInput, runToEnd, type Harness } from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useApi } from './support/api.js';
+import { planFrom, runInput, runToEnd } from './support/workflow-runs.js';
 
 const ingest = `
 apiVersion: sluice/v1
@@ -29,33 +29,25 @@ interface Graph {
 const edge = (g: Graph, from: string, kind: string, to: string) => g.edges.some((e) => e.from === from && e.kind === kind && e.to === to);
 
 describe('lineage across real pipeline runs', () => {
-  let h: Harness;
-  let api: ApiHarness;
   let ingestRun = '';
   let trainRun = '';
+  // The harness' worker resolves datasets:/ and models:/ inputs through the registry, as workers/ does.
+  const api = useApi({ worker: true });
   beforeAll(async () => {
-    h = await createHarness();
-    // The harness' worker resolves datasets:/ and models:/ inputs through the registry, as workers/ does.
-    await h.startWorker();
-    api = await createApi(h);
-
     const first = runInput(planFrom(ingest));
-    expect((await runToEnd(h, first)).status?.state).toBe('succeeded');
+    expect((await runToEnd(api.h, first)).status?.state).toBe('succeeded');
     ingestRun = first.runId;
     const ds = await api.call('operator', { method: 'POST', url: '/v1/datasets/churn-data/versions', payload: { source: { runId: ingestRun, stepId: 'extract', output: 'data.csv' } } });
     expect(ds.statusCode, ds.body).toBe(201);
     expect(ds.json()).toMatchObject({ version: 1, rowCount: 3, lineage: { runId: ingestRun, stepId: 'extract', output: 'data.csv' } });
 
     const second = runInput(planFrom(train));
-    const result = await runToEnd(h, second);
+    const result = await runToEnd(api.h, second);
     expect(result.error?.message, 'the train pipeline (datasets:/ input) should succeed').toBeUndefined();
     trainRun = second.runId;
   });
-  afterAll(async () => {
-    await h?.close();
-  });
 
-  const recorded = async () => (await h.db.selectFrom('run_inputs').selectAll().where('run_id', '=', trainRun).execute());
+  const recorded = async () => (await api.h.db.selectFrom('run_inputs').selectAll().where('run_id', '=', trainRun).execute());
 
   it('links run → artifact → model version, the dataset to its producing run, and listed training data', async () => {
     const reg = await api.call('operator', { method: 'POST', url: '/v1/models/churn/versions', payload: {

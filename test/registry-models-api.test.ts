@@ -1,26 +1,17 @@
 import { createHash } from 'node:crypto';
 import { chmod, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listEvents } from '../core/access/events.js';
-import { createApi, type ApiHarness } from './api.js';
-import { createHarness, type Harness } from './harness.js';
-import { expectProblem, multipart } from './registry-support.js';
+import { expectProblem, useApi } from './support/api.js';
+import { multipart } from './support/multipart.js';
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
 describe('model registry API', () => {
-  let h: Harness;
-  let api: ApiHarness;
   const modelBytes = Buffer.from(Array.from({ length: 300_000 }, (_, i) => i % 251));
   let uploadedUri = '';
-  beforeAll(async () => {
-    h = await createHarness();
-    api = await createApi(h);
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  const api = useApi();
 
   const upload = (name: string, metadata: unknown, bytes: Buffer = modelBytes, role: 'operator' | 'viewer' = 'operator') =>
     api.call(role, { method: 'POST', url: `/v1/models/${name}/versions/upload`, ...multipart([
@@ -62,7 +53,7 @@ describe('model registry API', () => {
   });
 
   it('rejects bad uploads naming the field, before storing anything for bad metadata', async () => {
-    const stored = async () => (await readdir(join(h.dir, 'artifacts', 'sha256'), { recursive: true })).length;
+    const stored = async () => (await readdir(join(api.h.dir, 'artifacts', 'sha256'), { recursive: true })).length;
     const before = await stored();
     expectProblem(await upload('churn', { metrics: { accuracy: 'high' } }), 400, 'metadata.metrics.accuracy');
     expectProblem(await upload('churn', { source: { runId: 'r', stepId: 's', output: 'o' } }), 400, 'metadata');
@@ -161,7 +152,7 @@ describe('model registry API', () => {
     expect(del.statusCode).toBe(204);
     expectProblem(await api.call('operator', { method: 'DELETE', url: '/v1/models/churn/aliases/staging' }), 404);
 
-    const trail = await listEvents(h.db, { resourceType: 'model_alias', resourceId: 'churn@champion', limit: 10 });
+    const trail = await listEvents(api.h.db, { resourceType: 'model_alias', resourceId: 'churn@champion', limit: 10 });
     expect(trail.map((e) => [e.action, e.actor, (e.details as { from: number | null }).from, (e.details as { to: number | null }).to])).toEqual([
       ['model.alias.delete', 'test-operator', 2, null], ['model.alias.set', 'test-operator', 1, 2], ['model.alias.set', 'test-operator', null, 1],
     ]);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../core/config.js';
 import { freePort, startDevServer } from '../core/temporal/dev-server.js';
-import { alive } from '../workers/lock.js';
+import { pidExists } from '../workers/lock.js';
 import { startStack } from '../workers/stack.js';
 
 describe('the embedded stack', () => {
@@ -40,9 +40,9 @@ describe('the embedded stack', () => {
     const pidFile = join(dataDir, 'sluice.pid');
     expect(existsSync(pidFile)).toBe(true);
     const devPid = stack.temporalPid!;
-    expect(alive(devPid)).toBe(true);
+    expect(pidExists(devPid)).toBe(true);
     await stack.stop();
-    expect(alive(devPid)).toBe(false);
+    expect(pidExists(devPid)).toBe(false);
     expect(existsSync(pidFile)).toBe(false);
     await expect(fetch(`${stack.apiUrl}/healthz`)).rejects.toThrow();
 
@@ -69,7 +69,7 @@ describe('the embedded stack', () => {
     });
     const stack = await startStack(config, () => {});
     try {
-      expect(alive(leftover.pid)).toBe(false);
+      expect(pidExists(leftover.pid)).toBe(false);
       expect(stack.temporalPid).not.toBe(leftover.pid);
       expect((await fetch(`${stack.apiUrl}/healthz`)).status).toBe(200);
     } finally {

@@ -1,7 +1,8 @@
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export function alive(pid: number): boolean {
+/** True while a process with this pid exists (signal 0 probes without signalling); a zombie counts. */
+export function pidExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -25,7 +26,7 @@ export async function acquireDataDirLock(dataDir: string): Promise<() => Promise
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-      if (pid && alive(pid)) {
+      if (pid && pidExists(pid)) {
         throw new Error(`another Sluice (pid ${pid}) is already running with data dir ${dataDir}; stop it first or set SLUICE_DATA_DIR`, { cause: err });
       }
       await rm(file, { force: true });

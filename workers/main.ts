@@ -1,22 +1,8 @@
-import { Runtime, DefaultLogger } from '@temporalio/worker';
-import { loadConfig, ConfigError } from '../core/config.js';
+// The embedded stack: Temporal, the database, a worker and the API in one process (`npm start`).
 import { startStack } from './stack.js';
+import { runEntryPoint } from './startup.js';
 
-const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
-const say = (m: string) => process.stdout.write(`${bold('[sluice]')} ${m}\n`);
-
-async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
-  Runtime.install({ logger: new DefaultLogger(config.logLevel === 'debug' || config.logLevel === 'trace' ? 'DEBUG' : 'WARN') });
+void runEntryPoint({ name: 'sluice', role: 'the embedded stack', runsWorkers: true }, async (config, say) => {
   const t0 = Date.now();
   say(`starting the embedded stack (data dir ${config.dataDir})`);
   const stack = await startStack(config, say);
@@ -40,9 +26,4 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
-}
-
-main().catch((err: unknown) => {
-  process.stderr.write(`[sluice] failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
 });

@@ -4,12 +4,10 @@ import {
 } from '@temporalio/workflow';
 import { SluiceRunIdKey } from '../core/temporal/search-attributes.js';
 import type { createActivities } from '../activities/index.js';
-import { evalWhen } from '../core/pipeline/expr-eval.js';
 import type { PlanStep } from '../core/pipeline/plan.js';
 import { FailureType, NON_RETRYABLE_FAILURES } from '../core/errors.js';
-import { failureMessage, inputRefs, runIdFromWorkflowId, skippedByUpstream, whenContext } from './step-helpers.js';
+import { failureMessage, inputRefs, pickSteps, runIdFromWorkflowId } from './step-helpers.js';
 import type { ExecuteStepInput, RunPipelineInput, RunProgress, StepProgress, StepResult } from '../core/runs/contract.js';
-import { isSettledStep } from '../core/runs/status.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -115,19 +113,15 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunProgress>
   try {
     for (;;) {
       if (!failed) {
-        for (const step of plan.steps) {
-          const s = steps.get(step.id)!;
-          if (s.state !== 'pending' || running.size >= plan.parallelism) continue;
-          const deps = step.dependsOn.map((d) => steps.get(d)!);
-          if (!deps.every((d) => isSettledStep(d.state))) continue;
-          const reused = input.reuse?.[step.id];
-          if (reused) {
-            finish(s, { ...reused, status: 'cached' });
-          } else if (skippedByUpstream(deps) || (step.when && !evalWhen(step.when, whenContext(plan.params, steps)))) {
+        for (const next of pickSteps(plan, steps, running.size, input.reuse)) {
+          const s = steps.get(next.step.id)!;
+          if (next.action === 'reuse') {
+            finish(s, { ...next.result, status: 'cached' });
+          } else if (next.action === 'skip') {
             s.state = 'skipped';
             s.finishedAt = now();
           } else {
-            start(step, s);
+            start(next.step, s);
           }
         }
       }

@@ -1,12 +1,53 @@
 // Pure helpers for runPipeline: replay-safe (no I/O, no clocks).
 import { ActivityFailure, ApplicationFailure, TemporalFailure } from '@temporalio/workflow';
-import type { ExprContext } from '../core/pipeline/expr-eval.js';
+import { evalWhen, type ExprContext } from '../core/pipeline/expr-eval.js';
 import type { Plan, PlanStep } from '../core/pipeline/plan.js';
-import type { ExecuteStepInput, StepProgress } from '../core/runs/contract.js';
+import type { ExecuteStepInput, RunPipelineInput, StepProgress, StepResult } from '../core/runs/contract.js';
+import { isSettledStep } from '../core/runs/status.js';
 
 /** A skip propagates: a step with any skipped dependency is skipped too. */
 export function skippedByUpstream(deps: StepProgress[]): boolean {
   return deps.some((d) => d.state === 'skipped');
+}
+
+/** How a pending step leaves `pending`: served by an earlier run, skipped, or started. */
+export type StepDecision =
+  | { step: PlanStep; action: 'reuse'; result: StepResult }
+  | { step: PlanStep; action: 'skip' }
+  | { step: PlanStep; action: 'start' };
+
+/**
+ * One scheduling pass in the plan's topological order: the pending steps whose dependencies
+ * are settled, while fewer than `parallelism` steps run. Each decision sees the ones before it
+ * (a reused or skipped step settles its dependants at once, a started one takes a slot), so
+ * applying them in order gives the workflow the same activity commands, in the same order,
+ * as deciding and applying step by step.
+ */
+export function pickSteps(
+  plan: Plan, steps: ReadonlyMap<string, StepProgress>, running: number, reuse: RunPipelineInput['reuse'],
+): StepDecision[] {
+  const view = new Map([...steps].map(([id, s]) => [id, { ...s }]));
+  const decisions: StepDecision[] = [];
+  let busy = running;
+  for (const step of plan.steps) {
+    const s = view.get(step.id)!;
+    if (s.state !== 'pending' || busy >= plan.parallelism) continue;
+    const deps = step.dependsOn.map((d) => view.get(d)!);
+    if (!deps.every((d) => isSettledStep(d.state))) continue;
+    const reused = reuse?.[step.id];
+    if (reused) {
+      decisions.push({ step, action: 'reuse', result: reused });
+      Object.assign(s, { state: 'cached', metrics: reused.metrics, outputs: reused.outputs });
+    } else if (skippedByUpstream(deps) || (step.when && !evalWhen(step.when, whenContext(plan.params, view)))) {
+      decisions.push({ step, action: 'skip' });
+      s.state = 'skipped';
+    } else {
+      decisions.push({ step, action: 'start' });
+      s.state = 'running';
+      busy++;
+    }
+  }
+  return decisions;
 }
 
 /** Upstream step outputs become artifact refs; URI inputs pass through for the activity to resolve. */
@@ -35,7 +76,7 @@ export function failureMessage(err: unknown): string {
 }
 
 /** What a `when` condition sees: params, and each step's status and metrics so far. */
-export function whenContext(params: Plan['params'], steps: Map<string, StepProgress>): ExprContext {
+export function whenContext(params: Plan['params'], steps: ReadonlyMap<string, StepProgress>): ExprContext {
   const out: ExprContext['steps'] = {};
   for (const s of steps.values()) out[s.id] = { status: s.state, metrics: s.metrics };
   return { params, steps: out };

@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DockerExecutor } from './docker.js';
 import { containerSpec } from './docker-create.js';
 import { ensureStepDirs, stepDirs } from './step-env.js';
-import { linesOf, newStep, readOutput, removeWorkDirs, startWorker, waitFor } from '../../test/support/executors.js';
+import { linesOf, newStep, readOutput, removeWorkDirs, spawnExecutorProcess } from '../../test/support/executors.js';
+import { waitFor } from '../../test/support/wait.js';
 import type { StepRunRequest } from './types.js';
 
 const docker = new Docker();
@@ -120,7 +121,7 @@ describe('DockerExecutor re-attach', () => {
 
 /** Starts a separate worker process on req and waits until its container runs. */
 async function runningWorker(req: StepRunRequest): Promise<ChildProcess> {
-  const worker = startWorker('docker', req);
+  const worker = spawnExecutorProcess('docker', req);
   let stderr = '';
   worker.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
   try {

@@ -5,7 +5,8 @@ import Docker from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DockerExecutor } from './docker.js';
 import { containerName } from './docker-names.js';
-import { linesOf, newStep, readOutput, removeWorkDirs, waitFor } from '../../test/support/executors.js';
+import { linesOf, newStep, readOutput, removeWorkDirs } from '../../test/support/executors.js';
+import { waitFor } from '../../test/support/wait.js';
 import { ExecutorError } from './types.js';
 
 const docker = new Docker();

@@ -1,11 +1,12 @@
 import path from 'node:path';
 import Docker from 'dockerode';
-import { StepAbortedError, throwIfAborted } from './abort.js';
+import { throwIfAborted } from './abort.js';
 import { containerName, stepFilter } from './docker-names.js';
 import { containerSpec } from './docker-create.js';
 import { engineUnavailable, imageNotFound, mapStartError, statusOf } from './docker-errors.js';
 import { followLogs } from './docker-logs.js';
 import { emptyDir, ensureStepDirs, stepDirs } from './step-env.js';
+import { supervise, type StartedStep } from './supervise.js';
 import { ExecutorError, type Executor, type StepRunRequest, type StepRunResult } from './types.js';
 
 export interface DockerExecutorOptions {
@@ -27,7 +28,6 @@ interface Target {
 
 /** How long to wait for the follow stream to end after exit (finish() catches up anyway). */
 const LOG_DRAIN_MS = 2_000;
-const MAX_TIMER_MS = 2 ** 31 - 1;
 /** How long a container may sit in "created" before another worker treats it as abandoned. */
 const CREATED_GRACE_MS = 3_000;
 
@@ -71,7 +71,7 @@ export class DockerExecutor implements Executor {
     if (!(req.timeoutMs > 0)) throw new ExecutorError('InvalidRequest', `timeoutMs must be > 0, got ${req.timeoutMs}`);
     throwIfAborted(req);
     const target = await this.claim(req);
-    const result = await this.supervise(req, target);
+    const result = await this.superviseContainer(req, target);
     return { ...result, imageDigest: target.imageDigest, reattached: target.reattached, durationMs: Date.now() - started };
   }
 
@@ -141,43 +141,29 @@ export class DockerExecutor implements Executor {
     return { container, imageDigest, reattached: false, running: true, startedAtMs: Date.now() };
   }
 
-  /** Follows logs and waits for exit; stops on timeout/abort; always removes the container. */
-  private async supervise(req: StepRunRequest, target: Target): Promise<{ exitCode: number; timedOut: boolean }> {
+  /** Follows the logs and supervises the container until it exits; always removes it. */
+  private async superviseContainer(req: StepRunRequest, target: Target): Promise<{ exitCode: number; timedOut: boolean }> {
     const { container } = target;
-    let stoppedFor: 'timeout' | 'abort' | undefined;
-    const stop = (why: 'timeout' | 'abort') => {
-      if (stoppedFor) return;
-      stoppedFor = why;
-      container.stop({ t: this.grace }).catch(() => undefined);
-    };
-    const onAbort = () => stop('abort');
-    let timer: NodeJS.Timeout | undefined;
     try {
       const logs = await followLogs(this.docker, container, req.onLog);
       try {
-        req.signal.addEventListener('abort', onAbort, { once: true });
-        if (req.signal.aborted) onAbort();
-        if (target.running) {
-          const left = req.timeoutMs - (Date.now() - target.startedAtMs);
-          timer = setTimeout(() => stop('timeout'), Math.min(Math.max(0, left), MAX_TIMER_MS));
-        }
-        const { StatusCode: exitCode } = (await container.wait()) as { StatusCode: number };
-        await Promise.race([logs.ended, new Promise((r) => setTimeout(r, LOG_DRAIN_MS).unref())]);
-        await logs.finish();
-        if (stoppedFor === 'abort') throw new StepAbortedError(req);
-        if (exitCode === 127 && !stoppedFor) {
-          throw new ExecutorError(
-            'CommandNotFound',
-            `step exited with 127 (command not found) in image "${req.image}": ${logs.lastStderr() ?? 'no stderr'}`,
-          );
-        }
-        return { exitCode, timedOut: stoppedFor === 'timeout' };
+        const step: StartedStep = {
+          exited: container.wait().then((r: { StatusCode: number }) => r.StatusCode),
+          logsEnded: logs.ended,
+          flushLogs: () => logs.finish(),
+          // stop() is the engine's own SIGTERM-then-SIGKILL; kill() backs it up should it fail.
+          terminate: () => void container.stop({ t: this.grace }).catch(() => undefined),
+          kill: () => void container.kill().catch(() => undefined),
+          lastStderr: () => logs.lastStderr(),
+        };
+        // An adopted container counts its timeout from its own start.
+        const timeLeftMs = target.running ? req.timeoutMs - (Date.now() - target.startedAtMs) : undefined;
+        const where = ` in image "${req.image}"`;
+        return await supervise(req, step, { graceMs: this.grace * 1000, timeLeftMs, logDrainMs: LOG_DRAIN_MS, where });
       } finally {
         logs.close();
       }
     } finally {
-      clearTimeout(timer);
-      req.signal.removeEventListener('abort', onAbort);
       await removeContainer(container);
     }
   }

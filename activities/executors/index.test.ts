@@ -3,17 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
-import { createExecutor, DockerExecutor, dockerAvailable, ProcessExecutor } from './index.js';
+import { DockerExecutor, dockerAvailable } from './index.js';
 
-describe('createExecutor / dockerAvailable', () => {
-  it('creates the executor of the requested kind', () => {
-    expect(createExecutor('docker', { network: 'host' })).toBeInstanceOf(DockerExecutor);
-    expect(createExecutor('docker').name).toBe('docker');
-    expect(createExecutor('process')).toBeInstanceOf(ProcessExecutor);
-  });
-
+describe('DockerExecutor options / dockerAvailable', () => {
   it('rejects a network other than none or host', () => {
-    expect(() => createExecutor('docker', { network: 'bridge' as 'host' })).toThrow(/none.*host/);
+    expect(new DockerExecutor({ network: 'host' }).name).toBe('docker');
+    expect(() => new DockerExecutor({ network: 'bridge' as 'host' })).toThrow(/none.*host/);
   });
 
   it('is true when the daemon answers and false, quickly, when none listens', async () => {
@@ -39,7 +34,7 @@ describe('createExecutor / dockerAvailable', () => {
   });
 
   it('reports EngineUnavailable when the daemon cannot be reached', async () => {
-    const executor = createExecutor('docker', { docker: new Docker({ socketPath: '/nonexistent/docker.sock' }) });
+    const executor = new DockerExecutor({ docker: new Docker({ socketPath: '/nonexistent/docker.sock' }) });
     await expect(executor.resolveImage('sluice/busybox:1')).rejects.toMatchObject({ code: 'EngineUnavailable' });
   });
 });

@@ -1,65 +1,92 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
 
 /** Signals a whole process group; a group that is already gone is fine. */
 export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  signalIfThere(-pgid, signal);
+}
+
+function signalIfThere(target: number, signal: NodeJS.Signals): void {
   try {
-    process.kill(-pgid, signal);
+    process.kill(target, signal);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
   }
 }
 
-/**
- * Linux start time of a live pid (clock ticks since boot), to tell it apart from a reused pid;
- * undefined when gone or a zombie.
- */
-async function startTime(pid: number): Promise<string | undefined> {
+interface ProcStat {
+  pgid: number;
+  /** Clock ticks since boot: tells a process apart from a later one that reuses its pid. */
+  startTime: string;
+}
+
+/** Process group and start time of a live pid; undefined when it is gone or a zombie. */
+async function statOf(pid: number): Promise<ProcStat | undefined> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the ")" of the command name: state is field 3 overall, starttime field 22.
+    // Fields after the ")" of the command name: state is field 3 overall, pgrp 5, starttime 22.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[0] === 'Z' ? undefined : fields[19];
+    if (fields[0] === 'Z' || fields[2] === undefined || fields[19] === undefined) return undefined;
+    return { pgid: Number(fields[2]), startTime: fields[19] };
   } catch {
     return undefined;
   }
 }
 
-const recordFile = (workDir: string) => path.join(workDir, '.sluice-process.json');
-
 /**
- * Remembers the running step's process group in its workDir, so that the next attempt,
- * after this worker died, can kill the orphaned group (its pipes died with the worker, so it
- * cannot be re-attached) instead of running next to it.
+ * Pids whose environment carries this step's identity. Processes vanish mid-scan and other
+ * users' environments are unreadable: both are skipped. Without /proc (not Linux) none is found.
  */
-export async function recordGroup(workDir: string, pid: number): Promise<void> {
-  await writeFile(recordFile(workDir), JSON.stringify({ pid, startTime: await startTime(pid) }));
-}
-
-export async function forgetGroup(workDir: string): Promise<void> {
-  await rm(recordFile(workDir), { force: true });
-}
-
-/**
- * Kills a recorded group whose leader is still the same process (pid and start time match).
- * Without /proc (not Linux) nothing is killed. Returns true when a group was killed.
- */
-export async function killLeftoverGroup(workDir: string): Promise<boolean> {
-  let rec: { pid?: unknown; startTime?: unknown };
+export async function stepProcesses(runId: string, stepId: string): Promise<number[]> {
+  let entries: string[];
   try {
-    rec = JSON.parse(await readFile(recordFile(workDir), 'utf8')) as typeof rec;
+    entries = await readdir('/proc');
   } catch {
-    return false;
+    return [];
   }
-  const pid = typeof rec.pid === 'number' ? rec.pid : undefined;
-  let killed = false;
-  if (pid && rec.startTime !== undefined && (await startTime(pid)) === rec.startTime) {
-    signalGroup(pid, 'SIGKILL');
-    killed = true;
-    for (let i = 0; i < 50 && (await startTime(pid)) === rec.startTime; i++) {
-      await new Promise((r) => setTimeout(r, 40));
-    }
+  const wanted = [`SLUICE_RUN_ID=${runId}`, `SLUICE_STEP_ID=${stepId}`];
+  const found: number[] = [];
+  await Promise.all(
+    entries.map(async (entry) => {
+      if (!/^\d+$/.test(entry) || Number(entry) === process.pid) return;
+      let environ: string;
+      try {
+        environ = await readFile(`/proc/${entry}/environ`, 'utf8');
+      } catch {
+        return;
+      }
+      const vars = environ.split('\0');
+      if (wanted.every((v) => vars.includes(v))) found.push(Number(entry));
+    }),
+  );
+  return found;
+}
+
+const GONE_WAIT_MS = 5_000;
+
+/**
+ * Kills the process groups of what an earlier attempt of this step left running: its worker
+ * died and took the pipes with it, so it cannot be re-attached. They are found by identity
+ * (SLUICE_RUN_ID and SLUICE_STEP_ID in their environment), as the docker executor finds
+ * containers by label: a record written after the spawn misses a worker that died before
+ * writing it. Waits until they are gone, so none writes into the next attempt's outputs/.
+ * Returns the pids it killed.
+ */
+export async function killStepOrphans(runId: string, stepId: string): Promise<number[]> {
+  const ownGroup = (await statOf(process.pid))?.pgid;
+  const killed: Array<{ pid: number } & ProcStat> = [];
+  for (const pid of await stepProcesses(runId, stepId)) {
+    const stat = await statOf(pid);
+    if (!stat) continue;
+    // Steps get groups of their own; one in the worker's group was started by hand: spare the worker.
+    if (stat.pgid === ownGroup) signalIfThere(pid, 'SIGKILL');
+    else signalGroup(stat.pgid, 'SIGKILL');
+    killed.push({ pid, ...stat });
   }
-  await forgetGroup(workDir);
-  return killed;
+  const deadline = Date.now() + GONE_WAIT_MS;
+  const alive = async () => {
+    const now = await Promise.all(killed.map(async (k) => (await statOf(k.pid))?.startTime === k.startTime));
+    return now.some(Boolean);
+  };
+  while (Date.now() < deadline && (await alive())) await new Promise((r) => setTimeout(r, 20));
+  return killed.map((k) => k.pid);
 }

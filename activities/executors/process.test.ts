@@ -1,21 +1,31 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ProcessExecutor } from './process.js';
-import { alive, linesOf, newStep, readOutput, removeWorkDirs, startWorker, waitFor } from '../../test/support/executors.js';
-import { ExecutorError } from './types.js';
+import { signalGroup } from './process-group.js';
+import { isRunning, linesOf, newStep, readOutput, removeWorkDirs, spawnExecutorProcess } from '../../test/support/executors.js';
+import { waitFor } from '../../test/support/wait.js';
+import { ExecutorError, type StepRunRequest } from './types.js';
 
 const executor = new ProcessExecutor();
 const sh = (script: string) => ({ command: ['sh', '-c', script] });
 const pidsIn = async (file: string) =>
   (await readFile(file, 'utf8')).trim().split('\n').map(Number);
+/** The first `count` pids a step wrote to outputs/pids, once it wrote them all (whole lines). */
+const writtenPids = (req: StepRunRequest, count = 1) =>
+  waitFor(`the step to write ${count} pid(s)`, async () => {
+    const text = await readFile(path.join(req.workDir, 'outputs', 'pids'), 'utf8').catch(() => '');
+    const pids = text.split('\n').slice(0, -1).map(Number);
+    return pids.length >= count ? pids : undefined;
+  });
 
 afterAll(removeWorkDirs);
 
 describe('ProcessExecutor', () => {
   it('runs a command: logs per stream in order, outputs, metrics, env, cwd', async () => {
-    process.env.SLUICE_TEST_WORKER_SECRET = 'do-not-leak';
+    const workerEnv = { ...process.env, SLUICE_TEST_WORKER_SECRET: 'do-not-leak' };
     const { req, logs } = await newStep({
       command: ['sh', '-c'],
       args: [
@@ -29,8 +39,7 @@ describe('ProcessExecutor', () => {
     await writeFile(path.join(req.workDir, 'inputs', 'data.txt'), 'input-data\n');
     await mkdir(path.join(req.workDir, 'outputs'));
     await writeFile(path.join(req.workDir, 'outputs', 'stale'), 'old');
-    const result = await executor.run(req);
-    delete process.env.SLUICE_TEST_WORKER_SECRET;
+    const result = await new ProcessExecutor({ workerEnv }).run(req);
 
     expect(result).toMatchObject({ exitCode: 0, timedOut: false, reattached: false });
     expect(result.imageDigest).toBeUndefined();
@@ -67,17 +76,18 @@ describe('ProcessExecutor', () => {
     expect(result.durationMs).toBeLessThan(1_000 + 2_000 + 1_500);
     const pids = await pidsIn(path.join(req.workDir, 'outputs', 'pids'));
     expect(pids).toHaveLength(2);
-    for (const pid of pids) expect(await alive(pid)).toBe(false);
+    for (const pid of pids) expect(await isRunning(pid)).toBe(false);
   });
 
   it('kills a process group that ignores SIGTERM after the grace', async () => {
     const { req } = await newStep({
       ...sh('trap "" TERM; echo $$ > "$SLUICE_OUTPUTS_DIR/pids"; while :; do sleep 1; done'),
-      timeoutMs: 500,
+      // Long enough for a loaded machine to reach the trap before the SIGTERM.
+      timeoutMs: 1_500,
     });
     const result = await new ProcessExecutor({ killGraceMs: 500 }).run(req);
     expect(result).toMatchObject({ timedOut: true, exitCode: 128 + 9 });
-    expect(await alive((await pidsIn(path.join(req.workDir, 'outputs', 'pids')))[0]!)).toBe(false);
+    expect(await isRunning((await pidsIn(path.join(req.workDir, 'outputs', 'pids')))[0]!)).toBe(false);
   });
 
   it('kills what the process left running when it exits', async () => {
@@ -85,7 +95,7 @@ describe('ProcessExecutor', () => {
     const result = await executor.run(req);
     expect(result).toMatchObject({ exitCode: 0, timedOut: false });
     expect(result.durationMs).toBeLessThan(3_000);
-    expect(await alive((await pidsIn(path.join(req.workDir, 'outputs', 'pids')))[0]!)).toBe(false);
+    expect(await isRunning((await pidsIn(path.join(req.workDir, 'outputs', 'pids')))[0]!)).toBe(false);
   });
 
   it('kills the group on abort and rejects with an AbortError', async () => {
@@ -95,11 +105,10 @@ describe('ProcessExecutor', () => {
       signal: controller.signal,
     });
     const running = executor.run(req);
-    const pidFile = path.join(req.workDir, 'outputs', 'pids');
-    await waitFor('the step to start', async () => (existsSync(pidFile) ? true : undefined));
+    const [sleeper] = await writtenPids(req);
     controller.abort();
     await expect(running).rejects.toMatchObject({ name: 'AbortError' });
-    expect(await alive((await pidsIn(pidFile))[0]!)).toBe(false);
+    expect(await isRunning(sleeper!)).toBe(false);
   });
 
   it('maps ENOENT and exit 127 to CommandNotFound, an empty command to InvalidRequest', async () => {
@@ -116,18 +125,49 @@ describe('ProcessExecutor', () => {
 
   it('kills the process group a crashed worker left behind before starting fresh', async () => {
     const { req, logs } = await newStep(sh('echo $$ > "$SLUICE_OUTPUTS_DIR/pids"; sleep 100'));
-    const worker = startWorker('process', req);
-    const pidFile = path.join(req.workDir, 'outputs', 'pids');
-    await waitFor('the step to start', async () => (existsSync(pidFile) ? true : undefined));
-    const orphan = (await pidsIn(pidFile))[0]!;
+    const worker = spawnExecutorProcess('process', req);
+    const [orphan] = await writtenPids(req);
     const exited = new Promise((r) => worker.once('exit', r));
     worker.kill('SIGKILL');
     await exited;
-    expect(await alive(orphan)).toBe(true);
+    expect(await isRunning(orphan!)).toBe(true);
 
     const result = await executor.run({ ...req, ...sh('echo fresh'), attempt: 2 });
     expect(result).toMatchObject({ exitCode: 0, reattached: false });
     expect(linesOf(logs, 'stdout')).toEqual(['fresh']);
-    expect(await alive(orphan)).toBe(false);
+    expect(await isRunning(orphan!)).toBe(false);
+  });
+
+  it("finds a step's leftover processes by their SLUICE_RUN_ID/SLUICE_STEP_ID, with nothing recorded", async () => {
+    // As if a worker died right after the spawn: the step runs, no worker knows of it.
+    const { req, logs } = await newStep();
+    const orphan = await spawnByHand(req, req.stepId);
+    const otherStep = await spawnByHand(await newStep({ runId: req.runId }).then((s) => s.req), 'evaluate');
+    try {
+      const result = await executor.run({ ...req, ...sh('echo fresh'), attempt: 2 });
+      expect(result).toMatchObject({ exitCode: 0, reattached: false });
+      expect(linesOf(logs, 'stdout')).toEqual(['fresh']);
+      for (const pid of orphan.pids) expect(await isRunning(pid)).toBe(false);
+      for (const pid of otherStep.pids) expect(await isRunning(pid)).toBe(true);
+    } finally {
+      for (const group of [orphan, otherStep]) signalGroup(group.pgid, 'SIGKILL');
+    }
   });
 });
+
+/**
+ * Starts a step's shell and its background child in a group of their own, with the identity
+ * the executor gives its steps but without any executor; returns once both pids are written.
+ */
+async function spawnByHand(req: StepRunRequest, stepId: string): Promise<{ pgid: number; pids: number[] }> {
+  const outputs = path.join(req.workDir, 'outputs');
+  await mkdir(outputs, { recursive: true });
+  const script = 'sleep 100 & echo $! > "$SLUICE_OUTPUTS_DIR/pids"; echo $$ >> "$SLUICE_OUTPUTS_DIR/pids"; wait';
+  const child = spawn('sh', ['-c', script], {
+    env: { PATH: process.env.PATH, SLUICE_RUN_ID: req.runId, SLUICE_STEP_ID: stepId, SLUICE_OUTPUTS_DIR: outputs },
+    detached: true,
+    stdio: 'ignore',
+  });
+  const pids = await writtenPids(req, 2);
+  return { pgid: child.pid!, pids };
+}

@@ -3,10 +3,11 @@ import { mkdir } from 'node:fs/promises';
 import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
 import path from 'node:path';
-import { StepAbortedError, throwIfAborted } from './abort.js';
+import { throwIfAborted } from './abort.js';
 import { LineSplitter } from './lines.js';
-import { forgetGroup, killLeftoverGroup, recordGroup, signalGroup } from './process-group.js';
+import { killStepOrphans, signalGroup } from './process-group.js';
 import { emptyDir, ensureStepDirs, stepDirs, stepEnv } from './step-env.js';
+import { supervise } from './supervise.js';
 import { ExecutorError, type Executor, type StepRunRequest, type StepRunResult } from './types.js';
 
 export interface ProcessExecutorOptions {
@@ -14,28 +15,31 @@ export interface ProcessExecutorOptions {
   killGraceMs?: number;
   /** Worker environment variables passed through to steps (the rest, e.g. credentials, is not). */
   inheritEnv?: string[];
+  /** The worker's environment those variables are taken from; process.env by default. */
+  workerEnv?: NodeJS.ProcessEnv;
 }
 
 const DEFAULT_INHERIT = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR'];
 /** How long to wait for stdout/stderr to close after the process exited. */
 const PIPE_DRAIN_MS = 5_000;
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Runs a step as a local subprocess (no shell), in its own process group: on timeout or
  * abort the whole group gets SIGTERM, then SIGKILL after the grace; when the main process
  * exits, what is left of its group is killed too, as Docker does with a container's processes.
  * resources (cpu, memory, gpus) are ignored: there is no isolation here. There is no re-attach
- * either: a group orphaned by a dead worker is killed and the step starts fresh.
+ * either: what a dead worker left of the step is killed and the step starts fresh.
  */
 export class ProcessExecutor implements Executor {
   readonly name = 'process' as const;
   private readonly grace: number;
   private readonly inherit: string[];
+  private readonly workerEnv: NodeJS.ProcessEnv;
 
   constructor(opts: ProcessExecutorOptions = {}) {
     this.grace = opts.killGraceMs ?? 2_000;
     this.inherit = opts.inheritEnv ?? DEFAULT_INHERIT;
+    this.workerEnv = opts.workerEnv ?? process.env;
   }
 
   async resolveImage(): Promise<undefined> {
@@ -50,14 +54,14 @@ export class ProcessExecutor implements Executor {
     throwIfAborted(req);
     const workDir = path.resolve(req.workDir);
     const dirs = stepDirs(workDir);
-    await killLeftoverGroup(workDir);
+    await killStepOrphans(req.runId, req.stepId);
     await ensureStepDirs(workDir);
     await emptyDir(dirs.outputs);
     await mkdir(dirs.work, { recursive: true });
     throwIfAborted(req);
 
     const inherited = Object.fromEntries(
-      this.inherit.flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k] as string]])),
+      this.inherit.flatMap((k) => (this.workerEnv[k] === undefined ? [] : [[k, this.workerEnv[k] as string]])),
     );
     const child = spawn(cmd, [...rest, ...req.args], {
       cwd: dirs.work,
@@ -68,7 +72,7 @@ export class ProcessExecutor implements Executor {
     const pid = child.pid;
     // Listen before any await: a fast process could otherwise exit unseen.
     const exited = exitCodeOf(child, cmd);
-    const recorded = pid === undefined ? Promise.resolve() : recordGroup(workDir, pid).catch(() => undefined);
+    const closed = new Promise<void>((r) => child.once('close', () => r()));
 
     let lastStderr: string | undefined;
     const out = new LineSplitter((line) => req.onLog('stdout', line));
@@ -79,42 +83,34 @@ export class ProcessExecutor implements Executor {
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
 
-    let stoppedFor: 'timeout' | 'abort' | undefined;
-    let killTimer: NodeJS.Timeout | undefined;
-    const stop = (why: 'timeout' | 'abort') => {
-      if (stoppedFor || pid === undefined) return;
-      stoppedFor = why;
-      signalGroup(pid, 'SIGTERM');
-      killTimer = setTimeout(() => signalGroup(pid, 'SIGKILL'), this.grace);
-    };
-    const onAbort = () => stop('abort');
-    req.signal.addEventListener('abort', onAbort, { once: true });
-    if (req.signal.aborted) onAbort();
-    const timer = setTimeout(() => stop('timeout'), Math.min(req.timeoutMs, MAX_TIMER_MS));
-
-    try {
-      const exitCode = await exited;
-      out.end();
-      err.end();
-      if (stoppedFor === 'abort') throw new StepAbortedError(req);
-      if (exitCode === 127 && !stoppedFor) {
-        throw new ExecutorError('CommandNotFound', `step exited with 127 (command not found): ${lastStderr ?? 'no stderr'}`);
-      }
-      return { exitCode, timedOut: stoppedFor === 'timeout', reattached: false, durationMs: Date.now() - started };
-    } finally {
-      clearTimeout(timer);
-      clearTimeout(killTimer);
-      req.signal.removeEventListener('abort', onAbort);
-      await recorded;
-      await forgetGroup(workDir).catch(() => undefined);
-    }
+    const result = await supervise(
+      req,
+      {
+        exited,
+        logsEnded: closed,
+        flushLogs: () => {
+          child.stdout.destroy();
+          child.stderr.destroy();
+          out.end();
+          err.end();
+        },
+        terminate: () => {
+          if (pid !== undefined) signalGroup(pid, 'SIGTERM');
+        },
+        kill: () => {
+          if (pid !== undefined) signalGroup(pid, 'SIGKILL');
+        },
+        lastStderr: () => lastStderr,
+      },
+      { graceMs: this.grace, timeLeftMs: req.timeoutMs, logDrainMs: PIPE_DRAIN_MS },
+    );
+    return { ...result, reattached: false, durationMs: Date.now() - started };
   }
 }
 
 /**
- * The exit code (128 + signal number when killed by a signal), once stdout/stderr closed or
- * a short drain passed. What is left of the process group when the main process exits is
- * killed, so no process outlives its step.
+ * The exit code (128 + signal number when killed by a signal). What is left of the process
+ * group when the main process exits is killed, so no process outlives its step.
  */
 function exitCodeOf(child: ChildProcessByStdio<null, Readable, Readable>, cmd: string): Promise<number> {
   return new Promise<number>((resolve, reject) => {
@@ -127,13 +123,7 @@ function exitCodeOf(child: ChildProcessByStdio<null, Readable, Readable>, cmd: s
     });
     child.once('exit', (code, signal) => {
       if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
-      const drained = new Promise<void>((r) => child.once('close', () => r()));
-      const deadline = new Promise<void>((r) => setTimeout(r, PIPE_DRAIN_MS).unref());
-      void Promise.race([drained, deadline]).then(() => {
-        child.stdout.destroy();
-        child.stderr.destroy();
-        resolve(code ?? 128 + (signal ? constants.signals[signal] : 0));
-      });
+      resolve(code ?? 128 + (signal ? constants.signals[signal] : 0));
     });
   });
 }

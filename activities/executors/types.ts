@@ -4,7 +4,7 @@ import type { ExecutorName } from '../../core/pipeline/schema.js';
  * The executor contract: one way to run a step's container or process. Nothing here is
  * Docker-specific, so a Kubernetes Jobs executor can implement the same interface.
  *
- * Step contract seen by the user's code (ARCHITECTURE.md):
+ * Step contract seen by the user's code (README, "Running a pipeline"):
  *   /sluice/inputs/<name>   (process executor: $SLUICE_INPUTS_DIR/<name>)  read-only inputs
  *   /sluice/outputs/<name>  (process executor: $SLUICE_OUTPUTS_DIR/<name>) outputs it writes
  *   /sluice/outputs/metrics.json  optional flat {"name": number}

@@ -5,12 +5,14 @@ import { createDataset, listDatasets, requireDataset, updateDataset } from '../.
 import { downloadName } from '../../core/registry/formats.js';
 import { registerDataset } from '../../core/registry/datasets/register.js';
 import { NotFoundError } from '../../core/errors.js';
-import { decodeCursor, encodeCursor, limit, problems } from './common.js';
-import { actorOf, sendArtifact } from './registry-http.js';
+import { sendArtifact } from '../lib/artifact-download.js';
+import { decodeCursor, encodeCursor } from '../lib/cursor.js';
+import { readUpload, UPLOAD_HELP } from '../lib/uploads.js';
+import { pageLimit, problems } from '../schemas/common.js';
 import {
   artifactBytes, artifactUri, datasetFields, datasetName, datasetSchema, datasetStats, datasetVersionRef, datasetVersionSchema, description,
   metadataPatch, oneSource, page, source, tagQuery, tags, versionNumber,
-} from './registry-schemas.js';
+} from '../schemas/registry.js';
 
 const byName = z.strictObject({ name: datasetName });
 const byRef = z.strictObject({ name: datasetName, version: datasetVersionRef.describe('a number or latest') });
@@ -19,7 +21,7 @@ const isVersion = (v: unknown): v is number => Number.isSafeInteger(v);
 
 /** Datasets and their versions: content digest, size, rows, schema and per-column statistics. */
 export const datasetRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { db, artifacts } = app.deps;
+  const { db, artifacts } = app;
 
   app.post('/datasets', {
     config: { role: 'operator' },
@@ -28,13 +30,13 @@ export const datasetRoutes: FastifyPluginAsyncZod = async (app) => {
       body: z.strictObject({ name: datasetName, description: description.optional(), tags: tags.optional() }),
       response: { 201: datasetSchema, ...problems(400, 409) },
     },
-  }, async (req, reply) => reply.code(201).send(await createDataset(db, req.body, actorOf(req))));
+  }, async (req, reply) => reply.code(201).send(await createDataset(db, req.body, req.actor)));
 
   app.get('/datasets', {
     config: { role: 'viewer' },
     schema: {
       tags: ['datasets'], summary: 'List or search datasets by name prefix and tag',
-      querystring: z.strictObject({ prefix: z.string().max(128).optional(), tag: tagQuery, cursor: z.string().optional(), limit }),
+      querystring: z.strictObject({ prefix: z.string().max(128).optional(), tag: tagQuery, cursor: z.string().optional(), limit: pageLimit }),
       response: { 200: page(datasetSchema), ...problems(400) },
     },
   }, async (req) => {
@@ -55,7 +57,7 @@ export const datasetRoutes: FastifyPluginAsyncZod = async (app) => {
       params: byName, body: metadataPatch,
       response: { 200: datasetSchema, ...problems(400, 404) },
     },
-  }, async (req) => updateDataset(db, req.params.name, req.body, actorOf(req)));
+  }, async (req) => updateDataset(db, req.params.name, req.body, req.actor));
 
   app.post('/datasets/:name/versions', {
     config: { role: 'operator' },
@@ -66,7 +68,20 @@ export const datasetRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: datasetVersionSchema, 201: datasetVersionSchema, ...problems(400, 409, 413, 429) },
     },
   }, async (req, reply) => {
-    const r = await registerDataset({ db, artifacts }, req.params.name, req.body, actorOf(req));
+    const r = await registerDataset({ db, artifacts }, req.params.name, req.body, req.actor);
+    return reply.code(r.created ? 201 : 200).send(r.version);
+  });
+
+  app.post('/datasets/:name/versions/upload', {
+    config: { role: 'operator' },
+    schema: {
+      tags: ['datasets'], summary: 'Register a dataset version by uploading its file (a CSV is profiled)', description: UPLOAD_HELP,
+      consumes: ['multipart/form-data'], params: byName,
+      response: { 200: datasetVersionSchema, 201: datasetVersionSchema, ...problems(400, 409, 413, 429) },
+    },
+  }, async (req, reply) => {
+    const up = await readUpload(req, artifacts, z.strictObject(datasetFields));
+    const r = await registerDataset({ db, artifacts }, req.params.name, up.metadata, req.actor, up);
     return reply.code(r.created ? 201 : 200).send(r.version);
   });
 
@@ -74,7 +89,7 @@ export const datasetRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { role: 'viewer' },
     schema: {
       tags: ['datasets'], summary: 'Versions of a dataset, newest first', params: byName,
-      querystring: z.strictObject({ tag: tagQuery, cursor: z.string().optional(), limit }),
+      querystring: z.strictObject({ tag: tagQuery, cursor: z.string().optional(), limit: pageLimit }),
       response: { 200: page(datasetVersionSchema), ...problems(400, 404) },
     },
   }, async (req) => {

@@ -28,7 +28,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: readiness, 503: readiness },
     },
   }, async (_req, reply) => {
-    const { temporal, db } = app.deps;
+    const { temporal, db } = app;
     const run = async (what: string, f: () => Promise<unknown>) => {
       try {
         await withTimeout(f(), what);

@@ -1,16 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { deleteAlias, listAliases, setAlias } from '../../core/registry/models/aliases.js';
-import type { VersionCache } from '../../core/registry/models/version-cache.js';
-import { problems } from './common.js';
-import { actorOf } from './registry-http.js';
-import { aliasName, aliasSchema, modelName, versionNumber, versionSchema } from './registry-schemas.js';
+import { problems } from '../schemas/common.js';
+import { aliasName, aliasSchema, modelName, versionNumber, versionSchema } from '../schemas/registry.js';
 
 const aliasParams = z.strictObject({ name: modelName, alias: aliasName });
 
 /** Named pointers to versions (champion, production…): moves are atomic and audited with from/to. */
-export const modelAliasRoutes: FastifyPluginAsyncZod<{ cache: VersionCache }> = async (app, { cache }) => {
-  const { db } = app.deps;
+export const modelAliasRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { db, versionCache: cache } = app;
 
   app.get('/models/:name/aliases', {
     config: { role: 'viewer' },
@@ -38,7 +36,7 @@ export const modelAliasRoutes: FastifyPluginAsyncZod<{ cache: VersionCache }> = 
         ...problems(400, 404, 409),
       },
     },
-  }, async (req) => setAlias(db, req.params.name, req.params.alias, req.body.version, actorOf(req)));
+  }, async (req) => setAlias(db, req.params.name, req.params.alias, req.body.version, req.actor));
 
   app.delete('/models/:name/aliases/:alias', {
     config: { role: 'operator' },
@@ -47,7 +45,7 @@ export const modelAliasRoutes: FastifyPluginAsyncZod<{ cache: VersionCache }> = 
       response: { 204: z.null().describe('removed'), ...problems(404) },
     },
   }, async (req, reply) => {
-    await deleteAlias(db, req.params.name, req.params.alias, actorOf(req));
+    await deleteAlias(db, req.params.name, req.params.alias, req.actor);
     return reply.code(204).send(null);
   });
 };

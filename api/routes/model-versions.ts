@@ -4,15 +4,15 @@ import { compareVersions } from '../../core/registry/models/compare.js';
 import { downloadName } from '../../core/registry/formats.js';
 import { registerModelVersion } from '../../core/registry/models/register.js';
 import { METRIC_OPS, searchVersions } from '../../core/registry/models/version-search.js';
-import type { VersionCache } from '../../core/registry/models/version-cache.js';
 import { requireVersion } from '../../core/registry/models/versions-read.js';
 import { archiveVersion, updateVersion } from '../../core/registry/models/versions-write.js';
-import { limit, problems } from './common.js';
-import { actorOf, sendArtifact } from './registry-http.js';
+import { sendArtifact } from '../lib/artifact-download.js';
+import { readUpload, UPLOAD_HELP } from '../lib/uploads.js';
+import { pageLimit, problems } from '../schemas/common.js';
 import {
   aliasName, artifactBytes, artifactUri, metadataPatch, modelName, oneSource, page, source, tagQuery, versionFields, versionNumber, versionRef,
   versionSchema,
-} from './registry-schemas.js';
+} from '../schemas/registry.js';
 
 const byModel = z.strictObject({ name: modelName });
 const byVersion = z.strictObject({ name: modelName, version: versionNumber });
@@ -20,9 +20,9 @@ const byRef = z.strictObject({ name: modelName, version: versionRef.describe('a 
 const metricDiff = z.object({ name: z.string(), a: z.number().nullable(), b: z.number().nullable(), delta: z.number().nullable() });
 const paramDiff = z.object({ name: z.string(), a: z.unknown(), b: z.unknown(), changed: z.boolean() });
 
-/** Versions of a model: register (from a run's output or a stored artifact), search, compare, read, download, archive. */
-export const modelVersionRoutes: FastifyPluginAsyncZod<{ cache: VersionCache }> = async (app, { cache }) => {
-  const { db, artifacts } = app.deps;
+/** Versions of a model: register (from a run's output, a stored artifact or an upload), search, compare, read, download, archive. */
+export const modelVersionRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { db, artifacts, versionCache: cache } = app;
 
   app.post('/models/:name/versions', {
     config: { role: 'operator' },
@@ -33,7 +33,20 @@ export const modelVersionRoutes: FastifyPluginAsyncZod<{ cache: VersionCache }> 
       response: { 200: versionSchema, 201: versionSchema, ...problems(400, 409, 413, 429) },
     },
   }, async (req, reply) => {
-    const r = await registerModelVersion({ db, artifacts }, req.params.name, req.body, actorOf(req));
+    const r = await registerModelVersion({ db, artifacts }, req.params.name, req.body, req.actor);
+    return reply.code(r.created ? 201 : 200).send(r.version);
+  });
+
+  app.post('/models/:name/versions/upload', {
+    config: { role: 'operator' },
+    schema: {
+      tags: ['models'], summary: 'Register a version by uploading its artifact', description: UPLOAD_HELP,
+      consumes: ['multipart/form-data'], params: byModel,
+      response: { 200: versionSchema, 201: versionSchema, ...problems(400, 409, 413, 429) },
+    },
+  }, async (req, reply) => {
+    const up = await readUpload(req, artifacts, z.strictObject(versionFields));
+    const r = await registerModelVersion({ db, artifacts }, req.params.name, up.metadata, req.actor, up);
     return reply.code(r.created ? 201 : 200).send(r.version);
   });
 
@@ -46,7 +59,7 @@ export const modelVersionRoutes: FastifyPluginAsyncZod<{ cache: VersionCache }> 
         metric: z.string().min(1).max(128).optional(), op: z.enum(Object.keys(METRIC_OPS) as [keyof typeof METRIC_OPS]).optional(),
         value: z.coerce.number().optional(), tag: tagQuery, alias: aliasName.optional(),
         status: z.enum(['registered', 'archived', 'all']).default('registered'),
-        order: z.enum(['newest', 'oldest', 'metric_desc', 'metric_asc']).default('newest'), cursor: z.string().optional(), limit,
+        order: z.enum(['newest', 'oldest', 'metric_desc', 'metric_asc']).default('newest'), cursor: z.string().optional(), limit: pageLimit,
       }),
       response: { 200: page(versionSchema), ...problems(400, 404) },
     },
@@ -83,7 +96,7 @@ export const modelVersionRoutes: FastifyPluginAsyncZod<{ cache: VersionCache }> 
       params: byVersion, body: metadataPatch,
       response: { 200: versionSchema, ...problems(400, 404) },
     },
-  }, async (req) => updateVersion(db, req.params.name, req.params.version, req.body, actorOf(req)));
+  }, async (req) => updateVersion(db, req.params.name, req.params.version, req.body, req.actor));
 
   app.post('/models/:name/versions/:version/archive', {
     config: { role: 'operator' },
@@ -93,7 +106,7 @@ export const modelVersionRoutes: FastifyPluginAsyncZod<{ cache: VersionCache }> 
       querystring: z.strictObject({ force: z.stringbool().default(false) }),
       response: { 200: versionSchema, ...problems(404, 409) },
     },
-  }, async (req) => archiveVersion(db, req.params.name, req.params.version, { force: req.query.force }, actorOf(req)));
+  }, async (req) => archiveVersion(db, req.params.name, req.params.version, { force: req.query.force }, req.actor));
 
   app.get('/models/:name/versions/:version/artifact', {
     config: { role: 'viewer' },

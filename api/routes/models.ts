@@ -1,16 +1,16 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { archiveModel, createModel, listModels, requireModel, updateModel } from '../../core/registry/models/models.js';
-import { decodeCursor, encodeCursor, limit, problems } from './common.js';
-import { actorOf } from './registry-http.js';
-import { aliasName, description, metadataPatch, modelName, modelSchema, page, tagQuery, tags } from './registry-schemas.js';
+import { decodeCursor, encodeCursor } from '../lib/cursor.js';
+import { pageLimit, problems } from '../schemas/common.js';
+import { aliasName, description, metadataPatch, modelName, modelSchema, page, tagQuery, tags } from '../schemas/registry.js';
 
 const byName = z.strictObject({ name: modelName });
 const isName = (v: unknown): v is string => typeof v === 'string';
 
 /** Registered models: create, read, search by prefix / tag / alias, update metadata, archive. */
 export const modelRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { db } = app.deps;
+  const { db } = app;
 
   app.post('/models', {
     config: { role: 'operator' },
@@ -19,7 +19,7 @@ export const modelRoutes: FastifyPluginAsyncZod = async (app) => {
       body: z.strictObject({ name: modelName, description: description.optional(), tags: tags.optional() }),
       response: { 201: modelSchema, ...problems(400, 409) },
     },
-  }, async (req, reply) => reply.code(201).send(await createModel(db, req.body, actorOf(req))));
+  }, async (req, reply) => reply.code(201).send(await createModel(db, req.body, req.actor)));
 
   app.get('/models', {
     config: { role: 'viewer' },
@@ -27,7 +27,7 @@ export const modelRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['models'], summary: 'List or search models by name prefix, tag and alias, by name',
       querystring: z.strictObject({
         prefix: z.string().max(128).optional(), tag: tagQuery, alias: aliasName.optional().describe('only models with this alias set'),
-        status: z.enum(['active', 'archived', 'all']).default('active'), cursor: z.string().optional(), limit,
+        status: z.enum(['active', 'archived', 'all']).default('active'), cursor: z.string().optional(), limit: pageLimit,
       }),
       response: { 200: page(modelSchema), ...problems(400) },
     },
@@ -49,7 +49,7 @@ export const modelRoutes: FastifyPluginAsyncZod = async (app) => {
       params: byName, body: metadataPatch,
       response: { 200: modelSchema, ...problems(400, 404) },
     },
-  }, async (req) => updateModel(db, req.params.name, req.body, actorOf(req)));
+  }, async (req) => updateModel(db, req.params.name, req.body, req.actor));
 
   app.post('/models/:name/archive', {
     config: { role: 'admin' },
@@ -59,5 +59,5 @@ export const modelRoutes: FastifyPluginAsyncZod = async (app) => {
       querystring: z.strictObject({ force: z.stringbool().default(false).describe('also remove its aliases (else 409 while any exist)') }),
       response: { 200: modelSchema, ...problems(404, 409) },
     },
-  }, async (req) => archiveModel(db, req.params.name, { force: req.query.force }, actorOf(req)));
+  }, async (req) => archiveModel(db, req.params.name, { force: req.query.force }, req.actor));
 };

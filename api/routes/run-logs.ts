@@ -2,14 +2,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
-import { getRunWithSteps } from '../../core/runs/queries.js';
-import { getRun } from '../../core/runs/projection.js';
 import { NotFoundError } from '../../core/errors.js';
 import type { LogLine } from '../../core/logs/store.js';
-import type { RunContext } from '../../core/runs/context.js';
-import { isActiveRun } from '../../core/runs/status.js';
-import { problems } from './common.js';
-import { openSse } from './sse.js';
+import { runHasFinished, stepLogRun } from '../../core/runs/step-logs.js';
+import { openSse } from '../lib/sse.js';
+import { problems } from '../schemas/common.js';
 
 const STEP_ID = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,62}$/;
 /** After its run has finished, a log that is still open (a step that never ran) is given up on. */
@@ -22,8 +19,8 @@ async function* textLines(stream: Readable): AsyncGenerator<string> {
   }
 }
 
-export const runLogRoutes: FastifyPluginAsyncZod<{ ctx: RunContext }> = async (app, { ctx }) => {
-  const { logs } = app.deps;
+export const runLogRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { runContext: ctx, logStore: logs } = app;
 
   app.get('/runs/:id/steps/:step/logs', {
     config: { role: 'viewer' },
@@ -49,14 +46,7 @@ export const runLogRoutes: FastifyPluginAsyncZod<{ ctx: RunContext }> = async (a
     },
   }, async (req, reply) => {
     const { id, step } = req.params;
-    const run = await getRunWithSteps(ctx.db, id);
-    if (!run) throw new NotFoundError('run', id);
-    const steps = (await ctx.specs.stepIds(run.pipeline, run.digest)) ?? run.steps.map((s) => s.step_id);
-    if (!steps.includes(step)) throw new NotFoundError('step', `${step}" of run "${id}`);
-
-    // A cached step (or one a retry reused) ran in another run: its log is that run's.
-    const row = run.steps.find((s) => s.step_id === step);
-    const logRun = row?.status === 'cached' && row.cached_from_run && !(await logs.exists(id, step)) ? row.cached_from_run : id;
+    const logRun = await stepLogRun(ctx, logs, id, step);
 
     const follow = req.query.follow === 'true' || (req.query.follow === undefined && (req.headers.accept ?? '').includes('text/event-stream'));
     const offset = Number(req.headers['last-event-id'] ?? req.query.offset ?? 0);
@@ -72,8 +62,8 @@ export const runLogRoutes: FastifyPluginAsyncZod<{ ctx: RunContext }> = async (a
     let ticks = 0;
     const stop = new AbortController();
     const watch = setInterval(() => {
-      void getRun(ctx.db, id).then((r) => {
-        if (r && !isActiveRun(r.status) && ++ticks > GRACE_TICKS) {
+      void runHasFinished(ctx, id).then((finished) => {
+        if (finished && ++ticks > GRACE_TICKS) {
           reason = 'run-finished';
           stop.abort();
         }

@@ -1,36 +1,25 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { RunContext } from '../../core/runs/context.js';
+import { audited } from '../../core/access/audit.js';
 import {
   createSchedule, deleteSchedule, getSchedule, listSchedules, pauseSchedule, resumeSchedule, triggerSchedule,
 } from '../../core/schedules/schedules.js';
-import { scheduleViewSchema } from '../../core/schedules/view.js';
-import { name, problems } from './common.js';
+import { problems } from '../schemas/common.js';
+import { byScheduleName as byName, noteBody, schedule, scheduleBody } from '../schemas/schedules.js';
 
-const schedule = scheduleViewSchema;
-const byName = z.strictObject({ name });
-// Fastify hands a missing body over as null.
-const noteBody = z.strictObject({ note: z.string().max(500).optional() }).nullish();
-
-export const scheduleRoutes: FastifyPluginAsyncZod<{ ctx: RunContext }> = async (app, { ctx }) => {
+export const scheduleRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { runContext: ctx, db } = app;
+  // Schedules live in Temporal, which no database transaction spans: a change's audit event can
+  // only be appended once Temporal has accepted it.
   const audit = (req: FastifyRequest, action: string, id: string, details?: Record<string, unknown>) =>
-    req.audit({ action, resourceType: 'schedule', resourceId: id, ...(details ? { details } : {}) });
+    audited(db, req.actor, (uow) => uow.audit(action, 'schedule', id, details));
 
   app.post('/schedules', {
     config: { role: 'operator' },
     schema: {
       tags: ['schedules'], summary: 'Schedule a pipeline on a cron expression or an interval (a Temporal Schedule)',
-      body: z.strictObject({
-        name, pipeline: name,
-        version: z.number().int().min(1).optional().describe('Pin a version (default: the latest, pinned now)'),
-        params: z.record(z.string(), z.unknown()).default({}),
-        cron: z.string().min(1).optional().describe('Five-field cron (minute hour day month weekday) or @daily, @hourly…'),
-        every: z.string().min(1).optional().describe('An interval such as 30m or 6h (instead of cron)'),
-        timezone: z.string().optional().describe('IANA time zone for cron (default UTC)'),
-        paused: z.boolean().optional(),
-        note: z.string().max(500).optional(),
-      }),
+      body: scheduleBody,
       response: { 201: schedule, ...problems(400, 404, 409, 413, 429) },
     },
   }, async (req, reply) => {

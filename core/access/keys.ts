@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../db/connect.js';
 import type { ApiKeyRow, Role } from '../db/tables/access.js';
 
-export const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
+export const ROLES = ['viewer', 'operator', 'admin'] as const satisfies readonly Role[];
 export const roleRank = (r: Role): number => ROLES.indexOf(r);
 
 /** Keys are 256-bit random secrets, so a plain sha256 is a safe, fast lookup hash. */
@@ -32,9 +32,15 @@ export async function findKeyBySecret(db: Db, secret: string): Promise<ApiKeyRow
   return db.selectFrom('api_keys').selectAll().where('key_hash', '=', hashKey(secret)).executeTakeFirst();
 }
 
-export async function listKeys(db: Db): Promise<Omit<ApiKeyRow, 'key_hash'>[]> {
-  return db.selectFrom('api_keys').select(['id', 'name', 'role', 'created_by', 'created_at', 'expires_at', 'revoked_at'])
-    .orderBy('created_at').execute();
+const LISTED = ['id', 'name', 'role', 'created_by', 'created_at', 'expires_at', 'revoked_at'] as const;
+export type ListedKey = Omit<ApiKeyRow, 'key_hash'>;
+
+export async function listKeys(db: Db): Promise<ListedKey[]> {
+  return db.selectFrom('api_keys').select(LISTED).orderBy('created_at').execute();
+}
+
+export async function findKey(db: Db, id: string): Promise<ListedKey | undefined> {
+  return db.selectFrom('api_keys').select(LISTED).where('id', '=', id).executeTakeFirst();
 }
 
 /** Returns false when no such key exists; revoking twice keeps the first revocation time. */

@@ -17,7 +17,3 @@ export async function findArtifact(db: Db, where: { uri: string } | { sha256: st
   const row = await q.orderBy('id', 'desc').limit(1).executeTakeFirst();
   return row ? { uri: row.uri, sha256: row.sha256, size: Number(row.size), kind: row.kind as ArtifactRef['kind'] } : undefined;
 }
-
-export async function listRunArtifacts(db: Db, runId: string) {
-  return db.selectFrom('artifacts').selectAll().where('run_id', '=', runId).orderBy('id').execute();
-}

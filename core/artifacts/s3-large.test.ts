@@ -15,7 +15,7 @@ import {
   HeadObjectCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, expect, it } from 'vitest';
-import { testS3Client, uniqueId } from '../../test/services.js';
+import { testS3Client, uniqueId } from '../../test/support/services.js';
 import type { ArtifactRef } from './store.js';
 import { S3ArtifactStore } from './s3.js';
 

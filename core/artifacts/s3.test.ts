@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { testS3Client, testServices, uniqueId } from '../../test/services.js';
+import { testS3Client, testServices, uniqueId } from '../../test/support/services.js';
 import { createArtifactStore } from './index.js';
 import { LocalArtifactStore } from './local.js';
 import { S3ArtifactStore } from './s3.js';

@@ -24,7 +24,8 @@ export interface DbTarget {
 
 /**
  * Opens the metadata database. PGlite goes through kysely's own PGliteDialect, which
- * serialises transactions on PGlite's single session (see FIELD-NOTES).
+ * serialises transactions on PGlite's single session: PGlite is one connection, so two
+ * transactions open at once would otherwise interleave their statements.
  */
 export async function openDb(target: DbTarget): Promise<Db> {
   if (target.databaseUrl) {

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { uniqueId } from '../../test/services.js';
-import { dbTargets } from '../../test/db.js';
+import { uniqueId } from '../../test/support/services.js';
+import { dbTargets } from '../../test/support/databases.js';
 import { openDb } from './connect.js';
 import { migrateToLatest } from './migrate.js';
 import { migrations } from './migrations/index.js';

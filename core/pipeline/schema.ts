@@ -6,6 +6,9 @@ import { parseDuration, parseMemory } from './units.js';
 export { parseDuration, parseMemory } from './units.js';
 
 export const API_VERSION = 'sluice/v1';
+/** Pipeline names (and schedule names, which share the rule): they appear in workflow ids and URLs. */
+export const PIPELINE_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+export const PIPELINE_NAME_HINT = 'must be 1..63 chars of [a-z0-9-], starting with a letter';
 export const EXECUTORS = ['docker', 'process', 'kubernetes'] as const;
 export type ExecutorName = (typeof EXECUTORS)[number];
 
@@ -111,7 +114,7 @@ export const pipelineSchema = z.strictObject({
     error: (iss) =>
       iss.input === undefined ? `apiVersion is required ('${API_VERSION}')` : `unsupported apiVersion ${JSON.stringify(iss.input)}; expected '${API_VERSION}'`,
   }),
-  name: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be 1..63 chars of [a-z0-9-], starting with a letter'),
+  name: z.string().regex(PIPELINE_NAME, PIPELINE_NAME_HINT),
   description,
   params: z.record(z.string().regex(PARAM_NAME, `param names must match ${PARAM_NAME}`), paramSchema).optional(),
   settings: settingsSchema.prefault({}),

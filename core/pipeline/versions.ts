@@ -12,12 +12,13 @@ export interface SavedVersion {
 /**
  * Saves `spec` as the next version of `name` unless a version with the same digest exists.
  * The pipeline row is locked (`FOR UPDATE`) for the allocation, so concurrent applies on
- * PostgreSQL get distinct versions; PGlite serialises transactions anyway.
+ * PostgreSQL get distinct versions; PGlite serialises transactions anyway. Given a transaction,
+ * it writes inside it (the caller owns the commit); given the database, it opens its own.
  */
 export async function savePipelineVersion(
   db: Db, v: { name: string; description?: string | null; digest: string; spec: unknown; createdBy?: string | null },
 ): Promise<SavedVersion> {
-  return db.transaction().execute(async (trx) => {
+  const save = async (trx: Db): Promise<SavedVersion> => {
     await trx.insertInto('pipelines').values({ name: v.name, latest_version: 0, description: v.description ?? null })
       .onConflict((oc) => oc.column('name').doNothing()).execute();
     const row = await trx.selectFrom('pipelines').select('latest_version').where('name', '=', v.name)
@@ -32,7 +33,8 @@ export async function savePipelineVersion(
     await trx.updateTable('pipelines').set({ latest_version: version, description: v.description ?? null, updated_at: new Date() })
       .where('name', '=', v.name).execute();
     return { pipeline: v.name, version, digest: v.digest, created: true, latestVersion: version };
-  });
+  };
+  return db.isTransaction ? save(db) : db.transaction().execute(save);
 }
 
 export async function getPipeline(db: Db, name: string) {

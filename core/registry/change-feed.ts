@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import pg from 'pg';
-import type { Db } from '../db/connect.js';
+import type { UnitOfWork } from '../access/audit.js';
 
 /** Postgres NOTIFY channel on which every registry write announces the model it changed. */
 export const CHANGE_CHANNEL = 'sluice_registry';
@@ -8,13 +8,17 @@ export const CHANGE_CHANNEL = 'sluice_registry';
 type Subscriber = (model: string | null) => void;
 const subscribers = new Set<Subscriber>();
 
-/** Inside a write transaction: NOTIFY is delivered on commit, to every process that listens. */
-export async function notifyModelChanged(trx: Db, model: string): Promise<void> {
-  await sql`select pg_notify(${CHANGE_CHANNEL}, ${model})`.execute(trx);
+/**
+ * Announces that a unit of work changed `model`: other processes hear it through NOTIFY, which
+ * Postgres delivers on commit; this process' caches hear it once the unit of work has committed.
+ */
+export async function modelChanged(uow: UnitOfWork, model: string): Promise<void> {
+  await sql`select pg_notify(${CHANGE_CHANNEL}, ${model})`.execute(uow.trx);
+  uow.onCommit(() => publishRegistryChange(model));
 }
 
 /** Tells this process' caches that `model` changed (null: anything may have). */
-export function publishRegistryChange(model: string | null): void {
+function publishRegistryChange(model: string | null): void {
   for (const s of subscribers) s(model);
 }
 

@@ -5,15 +5,15 @@ import { findDatasetVersion, requireDatasetVersion, type DatasetVersion } from '
 import { DATASET_URI_HINT, MODEL_URI_HINT, parseDatasetUri, parseModelUri } from './uris.js';
 import { findVersion, requireVersion, type ModelVersion } from './models/versions-read.js';
 
-/** Same shape as activities' UriResolver (kept structural so core/ does not import activities/). */
-export type RegistryResolver = (uri: string) => Promise<ArtifactRef | undefined>;
+/** Resolves a step input URI whose scheme is not plain storage (`models:/`, `datasets:/`); undefined: no such version. */
+export type UriResolver = (uri: string) => Promise<ArtifactRef | undefined>;
 
 /**
  * Step-input resolvers for the worker (`ActivityDeps.resolvers`): `models:/name/3`, `models:/name@alias`,
  * `models:/name@latest`, `datasets:/name/2`, `datasets:/name@latest`. Undefined means "no such
  * version", which executeStep reports as a non-retryable InputNotFound.
  */
-export function registryResolvers(db: Db): Record<string, RegistryResolver> {
+export function registryResolvers(db: Db): Record<string, UriResolver> {
   return {
     'models:/': async (uri) => {
       const m = parseModelUri(uri);

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dbTargets, openMigrated, type OpenedDb } from '../../test/db.js';
+import { dbTargets, openMigrated, type OpenedDb } from '../../test/support/databases.js';
 import { LocalArtifactStore } from '../artifacts/local.js';
 import type { ArtifactRef } from '../artifacts/store.js';
 import { recordArtifact } from '../artifacts/records.js';

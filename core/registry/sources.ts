@@ -8,6 +8,12 @@ export type ArtifactSource =
   | { source: { runId: string; stepId: string; output: string } }
   | { artifactUri: string };
 
+/** What a registration reads: the metadata database and the store holding the bytes. */
+export interface RegistryDeps {
+  db: Db;
+  artifacts: ArtifactStore;
+}
+
 export interface ResolvedSource {
   artifact: ArtifactRef;
   producer: { runId: string; stepId: string; output: string | null } | null;
@@ -76,7 +82,6 @@ export async function resolveSource(db: Db, store: ArtifactStore, src: ArtifactS
   return { artifact: { uri, sha256: sha, size, kind: 'file' }, producer: null, image: null };
 }
 
-/** Dataset versions any step of the run consumed through a `datasets:/` input (recorded in run_inputs). */
 /** An uploaded file, or the artifact a request points at; with the file name to infer the format from. */
 export async function sourceOf(
   db: Db, store: ArtifactStore, req: unknown, uploaded?: { artifact: ArtifactRef; fileName: string },
@@ -84,10 +89,4 @@ export async function sourceOf(
   if (uploaded) return { src: { artifact: uploaded.artifact, producer: null, image: null }, fileName: uploaded.fileName };
   const src = await resolveSource(db, store, req as ArtifactSource);
   return { src, fileName: src.producer?.output ?? null };
-}
-
-export async function datasetsConsumedBy(db: Db, runId: string): Promise<Array<{ name: string; version: number }>> {
-  const rows = await db.selectFrom('run_inputs').select(['resolved_name', 'resolved_version']).distinct()
-    .where('run_id', '=', runId).where('resolved_type', '=', 'dataset_version').execute();
-  return rows.map((r) => ({ name: r.resolved_name!, version: r.resolved_version! }));
 }

@@ -1,4 +1,5 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { audited, type Actor } from '../access/audit.js';
 import type { ArtifactRef } from '../artifacts/store.js';
 import { getRunWithSteps, markRunFinished } from './queries.js';
 import { getRun } from './projection.js';
@@ -10,9 +11,10 @@ import { isActiveRun, isRetryableRun } from './status.js';
 
 /**
  * Asks the run's workflow to cancel; its steps stop their containers and the workflow records
- * 'cancelled'. A pending run whose workflow never started is marked cancelled here.
+ * 'cancelled'. A pending run whose workflow never started is marked cancelled here, together
+ * with its audit event.
  */
-export async function cancelRun(ctx: RunContext, id: string): Promise<void> {
+export async function cancelRun(ctx: RunContext, id: string, by: Actor): Promise<void> {
   const row = await getRun(ctx.db, id);
   if (!row) throw new NotFoundError('run', id);
   if (!isActiveRun(row.status)) throw new ConflictError(`run ${id} is already ${row.status}; only pending or running runs can be cancelled`);
@@ -29,16 +31,21 @@ export async function cancelRun(ctx: RunContext, id: string): Promise<void> {
     }
     // Closed but not yet projected: the workflow's own record of its outcome is on its way.
     if (closed) throw new ConflictError(`run ${id} has just finished; it can no longer be cancelled`);
-    await markRunFinished(ctx.db, id, 'cancelled', 'cancelled before its workflow started');
+    await audited(ctx.db, by, async (uow) => {
+      await markRunFinished(uow.trx, id, 'cancelled', 'cancelled before its workflow started');
+      await uow.audit('run.cancel', 'run', id);
+    });
+    return;
   }
+  // The cancellation went to Temporal, which no transaction here spans: its event can only follow it.
+  await audited(ctx.db, by, (uow) => uow.audit('run.cancel', 'run', id));
 }
-
 
 /**
  * A new run of the same pinned version and params that takes over every step the old run
  * finished (succeeded or cached), so only the failed step and what follows it run again.
  */
-export async function retryRun(ctx: RunContext, id: string, createdBy: string | null): Promise<StartedRun> {
+export async function retryRun(ctx: RunContext, id: string, by: Actor): Promise<StartedRun> {
   const old = await getRunWithSteps(ctx.db, id);
   if (!old) throw new NotFoundError('run', id);
   if (!isRetryableRun(old.status)) {
@@ -54,6 +61,6 @@ export async function retryRun(ctx: RunContext, id: string, createdBy: string | 
   }
   return startRun(ctx, {
     pipeline: old.pipeline, version: old.pipeline_version, params: old.params as Record<string, unknown>,
-    trigger: 'retry', createdBy, retryOf: old.id, reuse,
-  });
+    trigger: 'retry', createdBy: by.actor, retryOf: old.id, reuse,
+  }, by);
 }

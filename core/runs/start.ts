@@ -1,12 +1,13 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { audited, type Actor, type UnitOfWork } from '../access/audit.js';
 import { getRun } from './projection.js';
 import {
   deleteUnstartedRun, findRunByIdempotencyKey, insertPendingRun, insertReusedSteps, type ReusedStep,
 } from './queries.js';
 import type { RunRow } from '../db/tables/runs.js';
-import { ConflictError, SluiceError, ValidationError } from '../errors.js';
+import { ConflictError, SluiceError } from '../errors.js';
 import { canonicalJson } from '../pipeline/hash.js';
-import { compilePlan, resolveParams, type Plan, type PipelineSpec, type ResolvedParams } from '../pipeline/index.js';
+import { planRun } from '../pipeline/plan-run.js';
 import { PipelineNameKey, SluiceRunIdKey, TriggerKey } from '../temporal/search-attributes.js';
 import type { RunPipelineInput, StepResult } from './contract.js';
 import type { RunContext } from './context.js';
@@ -39,22 +40,6 @@ export class RunStartError extends SluiceError {
   }
 }
 
-function checkParams(spec: PipelineSpec, version: number, given: Record<string, unknown>): ResolvedParams {
-  const resolved = resolveParams(spec, given);
-  if (!resolved.ok) {
-    throw new ValidationError(`invalid params for pipeline ${spec.name} version ${version}`, resolved.errors);
-  }
-  return resolved.params;
-}
-
-function compile(spec: PipelineSpec, params: ResolvedParams, version: number, cache?: boolean): Plan {
-  try {
-    return compilePlan(spec, params, { version, cache });
-  } catch (err) {
-    throw new ValidationError(`pipeline ${spec.name} version ${version} cannot run with these params: ${(err as Error).message}`);
-  }
-}
-
 /** Starts the workflow; true when it was already started (the idempotent case). */
 async function launch(ctx: RunContext, runId: string, workflowId: string, input: RunPipelineInput): Promise<boolean> {
   try {
@@ -84,26 +69,35 @@ async function resume(ctx: RunContext, existing: RunRow, req: StartRunRequest): 
   if (existing.pipeline !== req.pipeline || (req.version !== undefined && req.version !== existing.pipeline_version)) {
     throw new ConflictError(`idempotency key "${key}" was already used for run ${existing.id} (${existing.pipeline} version ${existing.pipeline_version})`);
   }
-  const { spec } = await ctx.specs.version(existing.pipeline, existing.pipeline_version);
-  const params = checkParams(spec, existing.pipeline_version, req.params);
+  const pinned = await ctx.specs.version(existing.pipeline, existing.pipeline_version);
+  const { params, plan } = planRun(pinned, req.params, { cache: req.cache });
   if (canonicalJson(params) !== canonicalJson(existing.params)) {
     throw new ConflictError(`idempotency key "${key}" was already used for run ${existing.id} with different params`);
   }
   if (existing.status === 'pending') {
     // The first request may have died between the database and Temporal: starting again is safe.
-    const plan = compile(spec, params, existing.pipeline_version, req.cache);
     const input: RunPipelineInput = { runId: existing.id, plan, trigger: existing.trigger, createdBy: existing.created_by ?? undefined };
     await launch(ctx, existing.id, existing.workflow_id, input);
   }
   return { runId: existing.id, created: false };
 }
 
+/** The audit event of a new run: a retry names the run it retries, a start what it runs. */
+function auditStart(uow: UnitOfWork, runId: string, req: StartRunRequest, version: number): Promise<void> {
+  if (req.retryOf) return uow.audit('run.retry', 'run', runId, { retryOf: req.retryOf });
+  return uow.audit('run.start', 'run', runId, {
+    pipeline: req.pipeline, version, ...(req.idempotencyKey ? { idempotencyKey: req.idempotencyKey } : {}),
+  });
+}
+
 /**
  * Validates params against the pinned version, records the run as pending, then starts its
  * workflow (`run-<runId>`). The row comes first so that the API's fields (idempotency key,
- * retry_of) are never lost to the workflow's own upsert.
+ * retry_of) are never lost to the workflow's own upsert. The row, any steps a retry takes over
+ * and the audit event by `by` commit together; the workflow starts after that commit, since
+ * Temporal is not part of the transaction.
  */
-export async function startRun(ctx: RunContext, req: StartRunRequest): Promise<StartedRun> {
+export async function startRun(ctx: RunContext, req: StartRunRequest, by: Actor): Promise<StartedRun> {
   const key = req.idempotencyKey;
   const runId = key ? idempotentRunId(req.pipeline, key) : newRunId(req.pipeline);
   if (key) {
@@ -112,20 +106,25 @@ export async function startRun(ctx: RunContext, req: StartRunRequest): Promise<S
     const other = await findRunByIdempotencyKey(ctx.db, key);
     if (other) throw new ConflictError(`idempotency key "${key}" was already used for run ${other.id} of pipeline ${other.pipeline}`);
   }
-  const { version, spec } = await ctx.specs.version(req.pipeline, req.version);
-  const params = checkParams(spec, version, req.params);
-  const plan = compile(spec, params, version, req.cache);
+  const pinned = await ctx.specs.version(req.pipeline, req.version);
+  const { version } = pinned;
+  const { params, plan } = planRun(pinned, req.params, { cache: req.cache });
   const workflowId = workflowIdFor(runId);
-  const inserted = await insertPendingRun(ctx.db, {
-    id: runId, workflowId, pipeline: req.pipeline, version, params, trigger: req.trigger,
-    createdBy: req.createdBy, idempotencyKey: key ?? null, retryOf: req.retryOf ?? null,
+  const inserted = await audited(ctx.db, by, async (uow) => {
+    const fresh = await insertPendingRun(uow.trx, {
+      id: runId, workflowId, pipeline: req.pipeline, version, params, trigger: req.trigger,
+      createdBy: req.createdBy, idempotencyKey: key ?? null, retryOf: req.retryOf ?? null,
+    });
+    if (!fresh) return false;
+    if (req.reuse) await insertReusedSteps(uow.trx, runId, reusedRows(req.reuse));
+    await auditStart(uow, runId, req, version);
+    return true;
   });
   if (!inserted) {
     const existing = await getRun(ctx.db, runId);
     if (existing) return resume(ctx, existing, req);
     throw new ConflictError(`idempotency key "${key}" is in use by another run`);
   }
-  if (req.reuse) await insertReusedSteps(ctx.db, runId, reusedRows(req.reuse));
   const input: RunPipelineInput = {
     runId, plan, trigger: req.trigger, ...(req.createdBy ? { createdBy: req.createdBy } : {}), ...(req.reuse ? { reuse: req.reuse } : {}),
   };
@@ -134,7 +133,11 @@ export async function startRun(ctx: RunContext, req: StartRunRequest): Promise<S
     await launch(ctx, runId, workflowId, input);
     return { runId, created: true };
   } catch (err) {
-    await deleteUnstartedRun(ctx.db, runId);
+    // The trail is append-only, so the run.start above stays; this event says the run never began.
+    await audited(ctx.db, by, async (uow) => {
+      await deleteUnstartedRun(uow.trx, runId);
+      await uow.audit('run.start.failed', 'run', runId);
+    });
     throw new RunStartError(runId, err);
   }
 }

@@ -1,7 +1,7 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type ScheduleDescription, type ScheduleSummary } from '@temporalio/client';
 import { runsByWorkflowIds } from '../runs/queries.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
-import { compilePlan, resolveParams } from '../pipeline/index.js';
+import { planRun } from '../pipeline/plan-run.js';
 import { PipelineNameKey, TriggerKey } from '../temporal/search-attributes.js';
 import type { RunPipelineInput } from '../runs/contract.js';
 import type { RunContext } from '../runs/context.js';
@@ -56,13 +56,12 @@ function toView(name: string, memo: ScheduleMemo, s: ScheduleSummary | ScheduleD
 export async function createSchedule(ctx: RunContext, req: ScheduleRequest): Promise<ScheduleView> {
   const cadence = scheduleSpec(req);
   if (cadence.issues.length) throw new ValidationError(`invalid schedule ${req.name}`, cadence.issues);
-  const { version, spec } = await ctx.specs.version(req.pipeline, req.version);
-  const resolved = resolveParams(spec, req.params);
-  if (!resolved.ok) throw new ValidationError(`invalid params for pipeline ${req.pipeline} version ${version}`, resolved.errors);
-  const plan = compilePlan(spec, resolved.params, { version });
+  const pinned = await ctx.specs.version(req.pipeline, req.version);
+  const { version } = pinned;
+  const { params, plan } = planRun(pinned, req.params);
   const input: RunPipelineInput = { runId: '', plan, trigger: 'schedule', ...(req.createdBy ? { createdBy: req.createdBy } : {}) };
   const memo: ScheduleMemo = {
-    taskQueue: ctx.taskQueue, pipeline: req.pipeline, version, params: resolved.params, createdBy: req.createdBy,
+    taskQueue: ctx.taskQueue, pipeline: req.pipeline, version, params, createdBy: req.createdBy,
     ...(req.cron ? { cron: req.cron } : {}), ...(req.every ? { every: req.every } : {}), ...(req.timezone ? { timezone: req.timezone } : {}),
   };
   try {

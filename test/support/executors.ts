@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { uniqueId } from '../services.js';
+import { uniqueId } from './services.js';
 import type { StepRunRequest } from '../../activities/executors/types.js';
 
 /** Test helpers shared by the executor tests (not used by production code). */
@@ -51,18 +51,8 @@ export const linesOf = (logs: LogLine[], stream: 'stdout' | 'stderr') =>
 export const readOutput = (req: StepRunRequest, name: string) =>
   readFile(path.join(req.workDir, 'outputs', name), 'utf8');
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** True while the pid exists and is not a zombie. */
-export async function alive(pid: number): Promise<boolean> {
+export async function isRunning(pid: number): Promise<boolean> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
@@ -71,8 +61,8 @@ export async function alive(pid: number): Promise<boolean> {
   }
 }
 
-/** Starts testdata/worker-main.ts in its own node process, as a separate worker would be. */
-export function startWorker(kind: 'docker' | 'process', req: StepRunRequest): ChildProcess {
+/** Runs req in test/fixtures/executor-process.ts, a node process of its own, as another worker would. */
+export function spawnExecutorProcess(kind: 'docker' | 'process', req: StepRunRequest): ChildProcess {
   const { onLog: _onLog, signal: _signal, ...plain } = req;
   const script = fileURLToPath(new URL('../fixtures/executor-process.ts', import.meta.url));
   const root = fileURLToPath(new URL('../../', import.meta.url));

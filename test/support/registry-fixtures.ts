@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ArtifactRef } from '../../core/artifacts/store.js';
-import type { Actor } from '../../core/registry/audit.js';
+import type { Actor } from '../../core/access/audit.js';
 
 /** A well-formed artifact ref for repository tests that never read the bytes. */
 export function fakeArtifact(seed: string, size = 10): ArtifactRef {

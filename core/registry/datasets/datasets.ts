@@ -2,9 +2,9 @@ import { sql } from 'kysely';
 import type { Db } from '../../db/connect.js';
 import type { DatasetRow } from '../../db/tables/registry.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
-import { type Actor, audit } from '../audit.js';
+import { audited, type Actor } from '../../access/audit.js';
 import { isUniqueViolation } from '../db-errors.js';
-import { iso, tagConditions } from '../filters.js';
+import { tagConditions } from '../tag-conditions.js';
 import type { TagFilter, Tags } from '../names.js';
 
 export interface Dataset {
@@ -20,17 +20,17 @@ export interface Dataset {
 export function toDataset(r: DatasetRow): Dataset {
   return {
     name: r.name, description: r.description, tags: r.tags as Tags, latestVersion: r.next_version > 1 ? r.next_version - 1 : null,
-    createdBy: r.created_by, createdAt: iso(r.created_at)!, updatedAt: iso(r.updated_at)!,
+    createdBy: r.created_by, createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(),
   };
 }
 
 export async function createDataset(db: Db, d: { name: string; description?: string | null; tags?: Tags }, by: Actor): Promise<Dataset> {
   try {
-    return await db.transaction().execute(async (trx) => {
-      const row = await trx.insertInto('datasets').values({
+    return await audited(db, by, async (uow) => {
+      const row = await uow.trx.insertInto('datasets').values({
         name: d.name, description: d.description ?? null, tags: JSON.stringify(d.tags ?? {}), created_by: by.actor,
       }).returningAll().executeTakeFirstOrThrow();
-      await audit(trx, by, 'dataset.create', 'dataset', d.name, { description: d.description ?? null, tags: d.tags ?? {} });
+      await uow.audit('dataset.create', 'dataset', d.name, { description: d.description ?? null, tags: d.tags ?? {} });
       return toDataset(row);
     });
   } catch (err) {
@@ -61,14 +61,14 @@ export async function listDatasets(db: Db, f: { prefix?: string; tags?: TagFilte
 }
 
 export async function updateDataset(db: Db, name: string, patch: { description?: string | null; tags?: Tags }, by: Actor): Promise<Dataset> {
-  await db.transaction().execute(async (trx) => {
-    const res = await trx.updateTable('datasets').set({
+  return audited(db, by, async (uow) => {
+    const res = await uow.trx.updateTable('datasets').set({
       ...(patch.description !== undefined ? { description: patch.description } : {}),
       ...(patch.tags !== undefined ? { tags: JSON.stringify(patch.tags) } : {}),
       updated_at: new Date(),
     }).where('name', '=', name).executeTakeFirst();
     if (Number(res.numUpdatedRows) === 0) throw new NotFoundError('dataset', name);
-    await audit(trx, by, 'dataset.update', 'dataset', name, patch);
+    await uow.audit('dataset.update', 'dataset', name, patch);
+    return requireDataset(uow.trx, name);
   });
-  return requireDataset(db, name);
 }

@@ -1,13 +1,12 @@
 import type { ArtifactRef } from '../../artifacts/store.js';
 import { ValidationError } from '../../errors.js';
-import type { Actor } from '../audit.js';
+import type { Actor } from '../../access/audit.js';
 import { CsvError } from '../profiling/csv.js';
 import { csvStats, type DatasetStats } from '../profiling/csv-stats.js';
 import { registerDatasetVersion, type DatasetSchema, type DatasetVersion } from './versions.js';
 import { inferFormat } from '../formats.js';
 import type { Tags } from '../names.js';
-import type { RegistryDeps } from '../models/register.js';
-import { sourceOf } from '../sources.js';
+import { type RegistryDeps, sourceOf } from '../sources.js';
 import { openVerified } from '../verify-stream.js';
 
 export interface DatasetVersionRequest {

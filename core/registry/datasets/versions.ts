@@ -2,11 +2,11 @@ import type { ArtifactRef } from '../../artifacts/store.js';
 import type { Db } from '../../db/connect.js';
 import type { DatasetVersionRow } from '../../db/tables/registry.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
-import { type Actor, audit } from '../audit.js';
+import { audited, type Actor } from '../../access/audit.js';
 import type { ColumnType } from '../profiling/column-stats.js';
 import type { DatasetStats } from '../profiling/csv-stats.js';
 import { isUniqueViolation } from '../db-errors.js';
-import { iso, tagConditions } from '../filters.js';
+import { tagConditions } from '../tag-conditions.js';
 import type { TagFilter, Tags } from '../names.js';
 import { datasetVersionUri } from '../uris.js';
 
@@ -38,7 +38,7 @@ export function toDatasetVersion(r: Omit<DatasetVersionRow, 'stats'> & { has_sta
     rowCount: r.row_count === null ? null : Number(r.row_count), schema: (r.schema ?? null) as DatasetSchema | null,
     hasStats: Boolean(r.has_stats), sourceUri: r.source_uri, tags: r.tags as Tags,
     lineage: { runId: r.run_id, stepId: r.step_id, output: r.output_name },
-    createdBy: r.created_by, createdAt: iso(r.created_at)!,
+    createdBy: r.created_by, createdAt: r.created_at.toISOString(),
   };
 }
 
@@ -79,7 +79,8 @@ export async function registerDatasetVersion(db: Db, d: NewDatasetVersion, by: A
   const replayed = await replay(db, d);
   if (replayed) return replayed;
   try {
-    const version = await db.transaction().execute(async (trx) => {
+    return await audited(db, by, async (uow) => {
+      const { trx } = uow;
       const inserted = await trx.insertInto('datasets').values({ name: d.dataset, created_by: by.actor })
         .onConflict((oc) => oc.column('name').doNothing()).returning('name').executeTakeFirst();
       const bumped = await trx.updateTable('datasets').set((eb) => ({ next_version: eb('next_version', '+', 1), updated_at: new Date() }))
@@ -94,15 +95,15 @@ export async function registerDatasetVersion(db: Db, d: NewDatasetVersion, by: A
         step_id: d.producer?.stepId ?? null, output_name: d.producer?.output ?? null, idempotency_key: d.idempotencyKey ?? null,
         created_by: by.actor,
       }).execute();
-      if (inserted) await audit(trx, by, 'dataset.create', 'dataset', d.dataset, { auto: true });
-      await audit(trx, by, 'dataset.version.register', 'dataset_version', `${d.dataset}/${v}`, {
+      if (inserted) await uow.audit('dataset.create', 'dataset', d.dataset, { auto: true });
+      await uow.audit('dataset.version.register', 'dataset_version', `${d.dataset}/${v}`, {
         sha256: d.artifact.sha256, runId: d.producer?.runId ?? null, rowCount,
       });
-      return v;
+      return { version: (await findDatasetVersion(trx, d.dataset, { version: v }))!, created: true };
     });
-    return { version: (await findDatasetVersion(db, d.dataset, { version }))!, created: true };
   } catch (err) {
-    if (isUniqueViolation(err, 'dataset_versions_idempotency_uq')) {
+    // As for model versions: a concurrent retry with the same key lost the race; a caller's transaction is aborted.
+    if (!db.isTransaction && isUniqueViolation(err, 'dataset_versions_idempotency_uq')) {
       const again = await replay(db, d);
       if (again) return again;
     }

@@ -2,7 +2,7 @@ import type { Db } from '../../db/connect.js';
 
 /**
  * The lineage graph's node types. A deployment type (model_version → deployment, `deployed_as`)
- * is one more entry here, one expander and one loader in lineage-nodes.ts.
+ * is one more entry here, one expander and one loader in nodes.ts.
  */
 export type NodeType = 'dataset_version' | 'run' | 'artifact' | 'model_version';
 export type EdgeKind = 'consumed_by' | 'produced' | 'registered_as' | 'trained_on';

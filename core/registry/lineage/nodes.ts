@@ -1,5 +1,4 @@
 import type { Db } from '../../db/connect.js';
-import { iso } from '../filters.js';
 import { type NodeType, splitVersion } from './edges.js';
 import { datasetVersionUri, modelVersionUri } from '../uris.js';
 
@@ -31,7 +30,7 @@ const loaders: Record<NodeType, Loader> = {
       for (const r of rows) {
         out.set(`${r.model}/${r.version}`, {
           label: `${r.model} v${r.version}`,
-          attrs: { uri: modelVersionUri(r.model, r.version), status: r.status, format: r.format, metrics: r.metrics, createdAt: iso(r.created_at) },
+          attrs: { uri: modelVersionUri(r.model, r.version), status: r.status, format: r.format, metrics: r.metrics, createdAt: r.created_at.toISOString() },
         });
       }
     }
@@ -45,7 +44,7 @@ const loaders: Record<NodeType, Loader> = {
       for (const r of rows) {
         out.set(`${r.dataset}/${r.version}`, {
           label: `${r.dataset} v${r.version}`,
-          attrs: { uri: datasetVersionUri(r.dataset, r.version), format: r.format, rowCount: r.row_count, createdAt: iso(r.created_at) },
+          attrs: { uri: datasetVersionUri(r.dataset, r.version), format: r.format, rowCount: r.row_count, createdAt: r.created_at.toISOString() },
         });
       }
     }
@@ -55,7 +54,7 @@ const loaders: Record<NodeType, Loader> = {
     const rows = await db.selectFrom('runs').select(['id', 'pipeline', 'pipeline_version', 'status', 'created_at']).where('id', 'in', ids).execute();
     return new Map(rows.map((r) => [r.id, {
       label: `${r.pipeline} run ${r.id}`,
-      attrs: { pipeline: r.pipeline, pipelineVersion: r.pipeline_version, status: r.status, createdAt: iso(r.created_at) },
+      attrs: { pipeline: r.pipeline, pipelineVersion: r.pipeline_version, status: r.status, createdAt: r.created_at.toISOString() },
     }]));
   },
   artifact: async (db, shas) => {

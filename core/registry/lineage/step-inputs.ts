@@ -49,3 +49,10 @@ export async function recordStepInput(db: Db, i: StepInputRecord): Promise<void>
   await db.insertInto('run_inputs').values({ run_id: i.runId, step_id: i.stepId, input_name: i.inputName, ...values })
     .onConflict((oc) => oc.columns(['run_id', 'step_id', 'input_name']).doUpdateSet(values)).execute();
 }
+
+/** Dataset versions any step of the run consumed through a `datasets:/` input. */
+export async function datasetsConsumedBy(db: Db, runId: string): Promise<Array<{ name: string; version: number }>> {
+  const rows = await db.selectFrom('run_inputs').select(['resolved_name', 'resolved_version']).distinct()
+    .where('run_id', '=', runId).where('resolved_type', '=', 'dataset_version').execute();
+  return rows.map((r) => ({ name: r.resolved_name!, version: r.resolved_version! }));
+}

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dbTargets, openMigrated, type OpenedDb } from '../../../test/db.js';
+import { dbTargets, openMigrated, type OpenedDb } from '../../../test/support/databases.js';
 import { listEvents } from '../../access/events.js';
 import { deleteAlias, listAliases, setAlias } from './aliases.js';
 import { fakeArtifact, tester } from '../../../test/support/registry-fixtures.js';

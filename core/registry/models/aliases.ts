@@ -1,8 +1,7 @@
 import type { Db } from '../../db/connect.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
-import { type Actor, audit } from '../audit.js';
-import { notifyModelChanged, publishRegistryChange } from '../change-feed.js';
-import { iso } from '../filters.js';
+import { audited, type Actor } from '../../access/audit.js';
+import { modelChanged } from '../change-feed.js';
 import { RESERVED_ALIASES } from '../names.js';
 
 export interface Alias {
@@ -27,7 +26,8 @@ export interface AliasMove {
  */
 export async function setAlias(db: Db, model: string, alias: string, version: number, by: Actor): Promise<AliasMove> {
   if (RESERVED_ALIASES.includes(alias)) throw new ValidationError(`"${alias}" is reserved`, [{ path: 'params.alias', message: `"${alias}" always means the newest version; choose another name` }]);
-  const move = await db.transaction().execute(async (trx): Promise<AliasMove> => {
+  return audited(db, by, async (uow): Promise<AliasMove> => {
+    const { trx } = uow;
     const m = await trx.selectFrom('models').select('status').where('name', '=', model).forUpdate().executeTakeFirst();
     if (!m) throw new NotFoundError('model', model);
     if (m.status === 'archived') throw new ConflictError(`model "${model}" is archived; its aliases cannot change`);
@@ -36,42 +36,39 @@ export async function setAlias(db: Db, model: string, alias: string, version: nu
     if (v.status === 'archived') throw new ConflictError(`${model}/${version} is archived and cannot take an alias`);
     const old = await trx.selectFrom('model_aliases').selectAll().where('model', '=', model).where('alias', '=', alias).executeTakeFirst();
     if (old?.version === version) {
-      return { alias: { model, alias, version, updatedBy: old.updated_by, updatedAt: iso(old.updated_at)! }, previousVersion: version, changed: false };
+      return { alias: { model, alias, version, updatedBy: old.updated_by, updatedAt: old.updated_at.toISOString() }, previousVersion: version, changed: false };
     }
     const row = await trx.insertInto('model_aliases').values({ model, alias, version, updated_by: by.actor, updated_at: new Date() })
       .onConflict((oc) => oc.columns(['model', 'alias']).doUpdateSet((eb) => ({
         version: eb.ref('excluded.version'), updated_by: eb.ref('excluded.updated_by'), updated_at: eb.ref('excluded.updated_at'),
       }))).returningAll().executeTakeFirstOrThrow();
-    await audit(trx, by, 'model.alias.set', 'model_alias', `${model}@${alias}`, { alias, from: old?.version ?? null, to: version });
-    await notifyModelChanged(trx, model);
+    await uow.audit('model.alias.set', 'model_alias', `${model}@${alias}`, { alias, from: old?.version ?? null, to: version });
+    await modelChanged(uow, model);
     return {
-      alias: { model, alias, version: row.version, updatedBy: row.updated_by, updatedAt: iso(row.updated_at)! },
+      alias: { model, alias, version: row.version, updatedBy: row.updated_by, updatedAt: row.updated_at.toISOString() },
       previousVersion: old?.version ?? null, changed: true,
     };
   });
-  if (move.changed) publishRegistryChange(model);
-  return move;
 }
 
 /** Removes an alias; returns the version it pointed to. */
 export async function deleteAlias(db: Db, model: string, alias: string, by: Actor): Promise<number> {
-  const from = await db.transaction().execute(async (trx) => {
+  return audited(db, by, async (uow) => {
+    const { trx } = uow;
     const m = await trx.selectFrom('models').select('status').where('name', '=', model).forUpdate().executeTakeFirst();
     if (!m) throw new NotFoundError('model', model);
     const gone = await trx.deleteFrom('model_aliases').where('model', '=', model).where('alias', '=', alias)
       .returning('version').executeTakeFirst();
     if (!gone) throw new NotFoundError('alias', `${model}@${alias}`);
-    await audit(trx, by, 'model.alias.delete', 'model_alias', `${model}@${alias}`, { alias, from: gone.version, to: null });
-    await notifyModelChanged(trx, model);
+    await uow.audit('model.alias.delete', 'model_alias', `${model}@${alias}`, { alias, from: gone.version, to: null });
+    await modelChanged(uow, model);
     return gone.version;
   });
-  publishRegistryChange(model);
-  return from;
 }
 
 export async function listAliases(db: Db, model: string): Promise<Alias[]> {
   const m = await db.selectFrom('models').select('name').where('name', '=', model).executeTakeFirst();
   if (!m) throw new NotFoundError('model', model);
   const rows = await db.selectFrom('model_aliases').selectAll().where('model', '=', model).orderBy('alias').execute();
-  return rows.map((r) => ({ model, alias: r.alias, version: r.version, updatedBy: r.updated_by, updatedAt: iso(r.updated_at)! }));
+  return rows.map((r) => ({ model, alias: r.alias, version: r.version, updatedBy: r.updated_by, updatedAt: r.updated_at.toISOString() }));
 }

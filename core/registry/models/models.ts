@@ -2,10 +2,10 @@ import { sql } from 'kysely';
 import type { Db } from '../../db/connect.js';
 import type { ModelRow, ModelStatus } from '../../db/tables/registry.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
-import { type Actor, audit } from '../audit.js';
-import { notifyModelChanged, publishRegistryChange } from '../change-feed.js';
+import { audited, type Actor } from '../../access/audit.js';
+import { modelChanged } from '../change-feed.js';
 import { isUniqueViolation } from '../db-errors.js';
-import { iso, tagConditions } from '../filters.js';
+import { tagConditions } from '../tag-conditions.js';
 import type { TagFilter, Tags } from '../names.js';
 
 export interface Model {
@@ -24,7 +24,7 @@ export function toModel(row: ModelRow, aliases: Record<string, number>): Model {
   return {
     name: row.name, description: row.description, tags: row.tags as Tags, status: row.status,
     latestVersion: row.next_version > 1 ? row.next_version - 1 : null, aliases,
-    createdBy: row.created_by, createdAt: iso(row.created_at)!, updatedAt: iso(row.updated_at)!,
+    createdBy: row.created_by, createdAt: row.created_at.toISOString(), updatedAt: row.updated_at.toISOString(),
   };
 }
 
@@ -39,11 +39,11 @@ async function aliasesOf(db: Db, names: string[]): Promise<Map<string, Record<st
 
 export async function createModel(db: Db, m: { name: string; description?: string | null; tags?: Tags }, by: Actor): Promise<Model> {
   try {
-    return await db.transaction().execute(async (trx) => {
-      const row = await trx.insertInto('models').values({
+    return await audited(db, by, async (uow) => {
+      const row = await uow.trx.insertInto('models').values({
         name: m.name, description: m.description ?? null, tags: JSON.stringify(m.tags ?? {}), created_by: by.actor,
       }).returningAll().executeTakeFirstOrThrow();
-      await audit(trx, by, 'model.create', 'model', m.name, { description: m.description ?? null, tags: m.tags ?? {} });
+      await uow.audit('model.create', 'model', m.name, { description: m.description ?? null, tags: m.tags ?? {} });
       return toModel(row, {});
     });
   } catch (err) {
@@ -94,16 +94,16 @@ export async function listModels(db: Db, f: ModelFilter): Promise<{ items: Model
 
 /** Description and tags are metadata: they change; `tags` replaces the whole map. */
 export async function updateModel(db: Db, name: string, patch: { description?: string | null; tags?: Tags }, by: Actor): Promise<Model> {
-  await db.transaction().execute(async (trx) => {
-    const res = await trx.updateTable('models').set({
+  return audited(db, by, async (uow) => {
+    const res = await uow.trx.updateTable('models').set({
       ...(patch.description !== undefined ? { description: patch.description } : {}),
       ...(patch.tags !== undefined ? { tags: JSON.stringify(patch.tags) } : {}),
       updated_at: new Date(),
     }).where('name', '=', name).executeTakeFirst();
     if (Number(res.numUpdatedRows) === 0) throw new NotFoundError('model', name);
-    await audit(trx, by, 'model.update', 'model', name, patch);
+    await uow.audit('model.update', 'model', name, patch);
+    return requireModel(uow.trx, name);
   });
-  return requireModel(db, name);
 }
 
 /**
@@ -111,21 +111,21 @@ export async function updateModel(db: Db, name: string, patch: { description?: s
  * Aliases must be removed first, or `force` removes them (each removal audited).
  */
 export async function archiveModel(db: Db, name: string, opts: { force: boolean }, by: Actor): Promise<Model> {
-  await db.transaction().execute(async (trx) => {
+  return audited(db, by, async (uow) => {
+    const { trx } = uow;
     const m = await trx.selectFrom('models').select('status').where('name', '=', name).forUpdate().executeTakeFirst();
     if (!m) throw new NotFoundError('model', name);
-    if (m.status === 'archived') return;
+    if (m.status === 'archived') return requireModel(trx, name);
     const aliases = await trx.selectFrom('model_aliases').select(['alias', 'version']).where('model', '=', name).execute();
     if (aliases.length && !opts.force) {
       throw new ConflictError(`model "${name}" still has alias(es) ${aliases.map((a) => a.alias).join(', ')}; ` +
         'delete them first or archive with ?force=true to remove them');
     }
     await trx.deleteFrom('model_aliases').where('model', '=', name).execute();
-    for (const a of aliases) await audit(trx, by, 'model.alias.delete', 'model_alias', `${name}@${a.alias}`, { alias: a.alias, from: a.version, to: null, reason: 'model archived' });
+    for (const a of aliases) await uow.audit('model.alias.delete', 'model_alias', `${name}@${a.alias}`, { alias: a.alias, from: a.version, to: null, reason: 'model archived' });
     await trx.updateTable('models').set({ status: 'archived', updated_at: new Date() }).where('name', '=', name).execute();
-    await audit(trx, by, 'model.archive', 'model', name, { removedAliases: aliases.map((a) => a.alias) });
-    await notifyModelChanged(trx, name);
+    await uow.audit('model.archive', 'model', name, { removedAliases: aliases.map((a) => a.alias) });
+    await modelChanged(uow, name);
+    return requireModel(trx, name);
   });
-  publishRegistryChange(name);
-  return requireModel(db, name);
 }

@@ -1,10 +1,10 @@
-import type { ArtifactRef, ArtifactStore } from '../../artifacts/store.js';
-import type { Db } from '../../db/connect.js';
-import type { Actor } from '../audit.js';
+import type { ArtifactRef } from '../../artifacts/store.js';
+import type { Actor } from '../../access/audit.js';
 import { inferFormat } from '../formats.js';
 import type { Tags } from '../names.js';
 import { resolveDatasetList } from '../resolvers.js';
-import { datasetsConsumedBy, sourceOf } from '../sources.js';
+import { datasetsConsumedBy } from '../lineage/step-inputs.js';
+import { type RegistryDeps, sourceOf } from '../sources.js';
 import { registerVersion, type Registered } from './versions-write.js';
 
 /** What a client sends to register a model version (validated at the API edge). */
@@ -22,11 +22,6 @@ export interface ModelVersionRequest {
   /** An image reference, when the artifact was not produced by a step whose image digest is known. */
   image?: string;
   idempotencyKey?: string;
-}
-
-export interface RegistryDeps {
-  db: Db;
-  artifacts: ArtifactStore;
 }
 
 /**

@@ -1,21 +1,14 @@
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dbTargets, openMigrated, type OpenedDb } from '../../../test/db.js';
-import { testServices } from '../../../test/services.js';
+import { dbTargets, openMigrated, type OpenedDb } from '../../../test/support/databases.js';
+import { testServices } from '../../../test/support/services.js';
+import { waitFor } from '../../../test/support/wait.js';
 import { setAlias } from './aliases.js';
 import { CHANGE_CHANNEL, listenForRegistryChanges, onRegistryChange, type ChangeListener } from '../change-feed.js';
 import { fakeArtifact, tester } from '../../../test/support/registry-fixtures.js';
 import { VersionCache } from './version-cache.js';
 import { registerVersion } from './versions-write.js';
-
-async function until(check: () => Promise<boolean>, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('version cache', () => {
   const pgTarget = dbTargets().find((t) => t.name === 'postgres')!;
@@ -32,7 +25,7 @@ describe('version cache', () => {
     other = new pg.Client({ connectionString: testServices.postgresUrl, options: `-c search_path=${rows[0]!.s}` });
     await other.connect();
     feed = listenForRegistryChanges(testServices.postgresUrl);
-    await until(async () => feed.up);
+    await waitFor('the change feed to listen', () => feed.up, 5_000);
     cache = new VersionCache(o.db, () => feed.up);
   });
   afterAll(async () => {
@@ -64,7 +57,7 @@ describe('version cache', () => {
     const heard: Array<string | null> = [];
     const off = onRegistryChange((m) => heard.push(m));
     await otherProcessMoves(3, true);
-    await until(async () => (await cache.get('m', { alias: 'champion' })).version === 3);
+    await waitFor('the cache to see champion move to 3', async () => (await cache.get('m', { alias: 'champion' })).version === 3, 5_000);
     off();
     expect(heard).toContain('m');
   });

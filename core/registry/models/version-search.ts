@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../../db/connect.js';
 import type { VersionStatus } from '../../db/tables/registry.js';
 import { NotFoundError, ValidationError } from '../../errors.js';
-import { tagConditions } from '../filters.js';
+import { tagConditions } from '../tag-conditions.js';
 import type { TagFilter } from '../names.js';
 import { type ModelVersion, selectVersions, toVersion } from './versions-read.js';
 

@@ -3,7 +3,6 @@ import type { ArtifactRef } from '../../artifacts/store.js';
 import type { Db } from '../../db/connect.js';
 import type { ModelVersionRow, VersionStatus } from '../../db/tables/registry.js';
 import { NotFoundError } from '../../errors.js';
-import { iso } from '../filters.js';
 import type { Tags } from '../names.js';
 import { describeRef, modelVersionUri, type VersionRef } from '../uris.js';
 
@@ -37,7 +36,7 @@ export function toVersion(r: Row): ModelVersion {
     metrics: r.metrics as Record<string, number>, params: r.params as Record<string, unknown>, signature: r.signature ?? null,
     tags: r.tags as Tags, aliases: (r.aliases ?? []) as string[],
     lineage: { runId: r.run_id, stepId: r.step_id, output: r.output_name, image: r.image, datasets: (r.datasets ?? []) as string[] },
-    createdBy: r.created_by, createdAt: iso(r.created_at)!, archivedAt: iso(r.archived_at),
+    createdBy: r.created_by, createdAt: r.created_at.toISOString(), archivedAt: r.archived_at?.toISOString() ?? null,
   };
 }
 

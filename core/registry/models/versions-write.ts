@@ -1,8 +1,8 @@
 import type { ArtifactRef } from '../../artifacts/store.js';
 import type { Db } from '../../db/connect.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
-import { type Actor, audit } from '../audit.js';
-import { notifyModelChanged, publishRegistryChange } from '../change-feed.js';
+import { audited, type Actor } from '../../access/audit.js';
+import { modelChanged } from '../change-feed.js';
 import { isUniqueViolation } from '../db-errors.js';
 import type { Tags } from '../names.js';
 import { findVersion, type ModelVersion, requireVersion } from './versions-read.js';
@@ -42,6 +42,29 @@ async function replay(db: Db, v: NewVersion): Promise<Registered | undefined> {
   return { version: (await findVersion(db, v.model, { version: row.version }))!, created: false, modelCreated: false };
 }
 
+/** The version row with its metrics (a table, for metric search) and training datasets. */
+async function insertVersion(trx: Db, v: NewVersion, version: number, actor: string): Promise<void> {
+  await trx.insertInto('model_versions').values({
+    model: v.model, version, format: v.format, description: v.description ?? null,
+    artifact_uri: v.artifact.uri, artifact_sha256: v.artifact.sha256, artifact_size: v.artifact.size, artifact_kind: v.artifact.kind,
+    metrics: JSON.stringify(v.metrics ?? {}), params: JSON.stringify(v.params ?? {}),
+    signature: v.signature === undefined || v.signature === null ? null : JSON.stringify(v.signature),
+    tags: JSON.stringify(v.tags ?? {}), run_id: v.producer?.runId ?? null, step_id: v.producer?.stepId ?? null,
+    output_name: v.producer?.output ?? null, image: v.image ?? null, idempotency_key: v.idempotencyKey ?? null,
+    created_by: actor,
+  }).execute();
+  const metrics = Object.entries(v.metrics ?? {});
+  if (metrics.length) {
+    await trx.insertInto('model_version_metrics').values(metrics.map(([name, value]) => ({ model: v.model, version, name, value }))).execute();
+  }
+  const datasets = v.datasets ?? [];
+  if (datasets.length) {
+    await trx.insertInto('model_version_datasets')
+      .values(datasets.map((d) => ({ model: v.model, version, dataset: d.name, dataset_version: d.version })))
+      .onConflict((oc) => oc.doNothing()).execute();
+  }
+}
+
 /**
  * Registers the next version of a model, creating the model on first registration. The number comes
  * from bumping `models.next_version` in the same transaction as the insert: the row lock serialises
@@ -50,52 +73,33 @@ async function replay(db: Db, v: NewVersion): Promise<Registered | undefined> {
 export async function registerVersion(db: Db, v: NewVersion, by: Actor): Promise<Registered> {
   const replayed = await replay(db, v);
   if (replayed) return replayed;
-  let created: { version: number; modelCreated: boolean };
   try {
-    created = await db.transaction().execute(async (trx) => {
+    return await audited(db, by, async (uow) => {
+      const { trx } = uow;
       const inserted = await trx.insertInto('models').values({ name: v.model, created_by: by.actor })
         .onConflict((oc) => oc.column('name').doNothing()).returning('name').executeTakeFirst();
       const bumped = await trx.updateTable('models').set((eb) => ({ next_version: eb('next_version', '+', 1), updated_at: new Date() }))
         .where('name', '=', v.model).where('status', '=', 'active').returning('next_version').executeTakeFirst();
       if (!bumped) throw new ConflictError(`model "${v.model}" is archived and takes no new versions`);
       const version = bumped.next_version - 1;
-      await trx.insertInto('model_versions').values({
-        model: v.model, version, format: v.format, description: v.description ?? null,
-        artifact_uri: v.artifact.uri, artifact_sha256: v.artifact.sha256, artifact_size: v.artifact.size, artifact_kind: v.artifact.kind,
-        metrics: JSON.stringify(v.metrics ?? {}), params: JSON.stringify(v.params ?? {}),
-        signature: v.signature === undefined || v.signature === null ? null : JSON.stringify(v.signature),
-        tags: JSON.stringify(v.tags ?? {}), run_id: v.producer?.runId ?? null, step_id: v.producer?.stepId ?? null,
-        output_name: v.producer?.output ?? null, image: v.image ?? null, idempotency_key: v.idempotencyKey ?? null,
-        created_by: by.actor,
-      }).execute();
-      const metrics = Object.entries(v.metrics ?? {});
-      if (metrics.length) {
-        await trx.insertInto('model_version_metrics').values(metrics.map(([name, value]) => ({ model: v.model, version, name, value }))).execute();
-      }
-      const datasets = v.datasets ?? [];
-      if (datasets.length) {
-        await trx.insertInto('model_version_datasets')
-          .values(datasets.map((d) => ({ model: v.model, version, dataset: d.name, dataset_version: d.version })))
-          .onConflict((oc) => oc.doNothing()).execute();
-      }
-      if (inserted) await audit(trx, by, 'model.create', 'model', v.model, { auto: true });
-      await audit(trx, by, 'model.version.register', 'model_version', `${v.model}/${version}`, {
+      await insertVersion(trx, v, version, by.actor);
+      if (inserted) await uow.audit('model.create', 'model', v.model, { auto: true });
+      await uow.audit('model.version.register', 'model_version', `${v.model}/${version}`, {
         sha256: v.artifact.sha256, runId: v.producer?.runId ?? null, stepId: v.producer?.stepId ?? null,
         idempotencyKey: v.idempotencyKey ?? null,
       });
-      await notifyModelChanged(trx, v.model);
-      return { version, modelCreated: inserted !== undefined };
+      await modelChanged(uow, v.model);
+      return { version: (await findVersion(trx, v.model, { version }))!, created: true, modelCreated: inserted !== undefined };
     });
-    publishRegistryChange(v.model);
   } catch (err) {
     // Two concurrent retries with one key: the loser rolls back (returning its number) and replays the winner.
-    if (isUniqueViolation(err, 'model_versions_idempotency_uq')) {
+    // In a caller's transaction the failed insert has aborted it, so the caller rolls back and retries instead.
+    if (!db.isTransaction && isUniqueViolation(err, 'model_versions_idempotency_uq')) {
       const again = await replay(db, v);
       if (again) return again;
     }
     throw err;
   }
-  return { version: (await findVersion(db, v.model, { version: created.version }))!, created: true, modelCreated: created.modelCreated };
 }
 
 /** Description and tags of a version are metadata; its artifact, metrics, params and lineage never change. */
@@ -103,17 +107,16 @@ export async function updateVersion(
   db: Db, model: string, version: number, patch: { description?: string | null; tags?: Tags }, by: Actor,
 ): Promise<ModelVersion> {
   if (patch.description === undefined && patch.tags === undefined) return requireVersion(db, model, { version });
-  await db.transaction().execute(async (trx) => {
-    const res = await trx.updateTable('model_versions').set({
+  return audited(db, by, async (uow) => {
+    const res = await uow.trx.updateTable('model_versions').set({
       ...(patch.description !== undefined ? { description: patch.description } : {}),
       ...(patch.tags !== undefined ? { tags: JSON.stringify(patch.tags) } : {}),
     }).where('model', '=', model).where('version', '=', version).executeTakeFirst();
-    if (Number(res.numUpdatedRows) === 0) await requireVersion(trx, model, { version });
-    await audit(trx, by, 'model.version.update', 'model_version', `${model}/${version}`, patch);
-    await notifyModelChanged(trx, model);
+    if (Number(res.numUpdatedRows) === 0) await requireVersion(uow.trx, model, { version });
+    await uow.audit('model.version.update', 'model_version', `${model}/${version}`, patch);
+    await modelChanged(uow, model);
+    return requireVersion(uow.trx, model, { version });
   });
-  publishRegistryChange(model);
-  return requireVersion(db, model, { version });
 }
 
 /**
@@ -121,13 +124,14 @@ export async function updateVersion(
  * is refused with 409 unless `force`, which removes those aliases in the same transaction.
  */
 export async function archiveVersion(db: Db, model: string, version: number, opts: { force: boolean }, by: Actor): Promise<ModelVersion> {
-  await db.transaction().execute(async (trx) => {
+  return audited(db, by, async (uow) => {
+    const { trx } = uow;
     // The model row lock orders this against alias moves, which take the same lock.
     const m = await trx.selectFrom('models').select('name').where('name', '=', model).forUpdate().executeTakeFirst();
     if (!m) throw new NotFoundError('model', model);
     const v = await trx.selectFrom('model_versions').select('status').where('model', '=', model).where('version', '=', version).executeTakeFirst();
     if (!v) throw new NotFoundError('model version', `${model}/${version}`);
-    if (v.status === 'archived') return;
+    if (v.status === 'archived') return requireVersion(trx, model, { version });
     const aliases = (await trx.selectFrom('model_aliases').select('alias').where('model', '=', model).where('version', '=', version)
       .orderBy('alias').execute()).map((a) => a.alias);
     if (aliases.length && !opts.force) {
@@ -137,14 +141,13 @@ export async function archiveVersion(db: Db, model: string, version: number, opt
     if (aliases.length) {
       await trx.deleteFrom('model_aliases').where('model', '=', model).where('version', '=', version).execute();
       for (const alias of aliases) {
-        await audit(trx, by, 'model.alias.delete', 'model_alias', `${model}@${alias}`, { alias, from: version, to: null, reason: 'version archived' });
+        await uow.audit('model.alias.delete', 'model_alias', `${model}@${alias}`, { alias, from: version, to: null, reason: 'version archived' });
       }
     }
     await trx.updateTable('model_versions').set({ status: 'archived', archived_at: new Date() })
       .where('model', '=', model).where('version', '=', version).execute();
-    await audit(trx, by, 'model.version.archive', 'model_version', `${model}/${version}`, { removedAliases: aliases });
-    await notifyModelChanged(trx, model);
+    await uow.audit('model.version.archive', 'model_version', `${model}/${version}`, { removedAliases: aliases });
+    await modelChanged(uow, model);
+    return requireVersion(trx, model, { version });
   });
-  publishRegistryChange(model);
-  return requireVersion(db, model, { version });
 }

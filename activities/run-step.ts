@@ -1,0 +1,61 @@
+import { CancelledFailure, type Context } from '@temporalio/activity';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ArtifactRef } from '../core/artifacts/store.js';
+import { upsertStep } from '../core/runs/projection.js';
+import type { ExecuteStepInput } from '../core/runs/contract.js';
+import type { ActivityDeps } from './deps.js';
+import type { Executor, StepRunResult } from './executors/types.js';
+import { refused, type StepAttempt } from './step-failures.js';
+
+const HEARTBEAT_MS = 2_000;
+const TAIL_LINES = 15;
+
+export interface StepRun {
+  result: StepRunResult;
+  workDir: string;
+  outDir: string;
+  /** The last lines the step logged, for the failure message. */
+  tail: string[];
+}
+
+/**
+ * Runs the step once on its executor, in a work directory that holds its inputs: logs go to the
+ * log store, heartbeats to Temporal, and a cancelled activity stops the step.
+ */
+export async function runStep(
+  deps: ActivityDeps, ctx: Context, executor: Executor, attempt: StepAttempt,
+  input: ExecuteStepInput, inputs: Record<string, ArtifactRef>,
+): Promise<StepRun> {
+  const { runId, step, params } = input;
+  const workDir = join(deps.workRoot, runId, step.id);
+  await mkdir(join(workDir, 'inputs'), { recursive: true });
+  for (const [name, ref] of Object.entries(inputs)) await deps.artifacts.fetchTo(ref, join(workDir, 'inputs', name));
+
+  const log = deps.logs.writer(runId, step.id);
+  const tail: string[] = [];
+  log.write('stderr', `[sluice] attempt ${attempt.attempt} of step ${step.id} on ${attempt.executor} (${step.image})`);
+  const beat = setInterval(() => ctx.heartbeat({ phase: 'running' }), HEARTBEAT_MS);
+  try {
+    const result = await executor.run({
+      runId, stepId: step.id, attempt: attempt.attempt, image: step.image, command: step.command, args: step.args,
+      env: step.env, params, workDir, inputNames: Object.keys(inputs), outputNames: step.outputs,
+      resources: step.resources, timeoutMs: step.timeoutMs, signal: ctx.cancellationSignal,
+      onLog: (stream, line) => {
+        log.write(stream, line);
+        tail.push(line);
+        if (tail.length > TAIL_LINES) tail.shift();
+      },
+    });
+    return { result, workDir, outDir: join(workDir, 'outputs'), tail };
+  } catch (err) {
+    if (ctx.cancellationSignal.aborted) {
+      await upsertStep(deps.db, { ...attempt, status: 'cancelled', error: 'cancelled' });
+      throw new CancelledFailure('step cancelled; its container was stopped and removed');
+    }
+    throw await refused(deps, attempt, err);
+  } finally {
+    clearInterval(beat);
+    await log.close();
+  }
+}

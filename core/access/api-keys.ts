@@ -1,0 +1,46 @@
+import type { Role } from '../db/tables/access.js';
+import type { Db } from '../db/connect.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import { audited, type Actor, type UnitOfWork } from './audit.js';
+import { findKey, issueKey, listKeys, revokeKey, type IssuedKey, type ListedKey } from './keys.js';
+import type { IssuedKeyView, KeyInfo } from './views.js';
+
+export interface KeyRequest {
+  name: string;
+  role: Role;
+  expiresAt?: Date | null;
+}
+
+const toInfo = (k: ListedKey): KeyInfo => ({
+  id: k.id, name: k.name, role: k.role, createdBy: k.created_by, createdAt: k.created_at.toISOString(),
+  expiresAt: k.expires_at?.toISOString() ?? null, revokedAt: k.revoked_at?.toISOString() ?? null,
+});
+
+/** Issues a key inside `uow` and records it there: the key and its audit event commit together. */
+export async function issueKeyIn(uow: UnitOfWork, k: KeyRequest, details: Record<string, unknown> = {}): Promise<IssuedKey> {
+  const key = await issueKey(uow.trx, { ...k, createdBy: uow.by.actor });
+  await uow.audit('key.issue', 'api_key', key.id, { name: key.name, role: key.role, ...details });
+  return key;
+}
+
+/** An API key for `by` to hand out; the secret is in the result only (the database keeps its hash). */
+export async function issueApiKey(db: Db, by: Actor, k: KeyRequest): Promise<IssuedKeyView> {
+  if (k.expiresAt && k.expiresAt.getTime() <= Date.now()) {
+    throw new ValidationError('invalid key', [{ path: '$.expiresAt', message: 'must be in the future' }]);
+  }
+  const key = await audited(db, by, (uow) => issueKeyIn(uow, k));
+  return { ...key, expiresAt: key.expiresAt?.toISOString() ?? null };
+}
+
+export async function listApiKeys(db: Db): Promise<KeyInfo[]> {
+  return (await listKeys(db)).map(toInfo);
+}
+
+/** Revokes a key (revoking twice keeps the first time) and records it, in one transaction. */
+export async function revokeApiKey(db: Db, by: Actor, id: string): Promise<KeyInfo> {
+  return audited(db, by, async (uow) => {
+    if (!(await revokeKey(uow.trx, id))) throw new NotFoundError('API key', id);
+    await uow.audit('key.revoke', 'api_key', id);
+    return toInfo((await findKey(uow.trx, id))!);
+  });
+}

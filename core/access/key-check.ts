@@ -1,0 +1,52 @@
+import type { Db } from '../db/connect.js';
+import type { ApiKeyRow, Role } from '../db/tables/access.js';
+import { ForbiddenError, UnauthorizedError } from '../errors.js';
+import { findKeyBySecret, hashKey, roleRank } from './keys.js';
+
+/** The API key a request came with, once verified. */
+export interface Principal {
+  keyId: string;
+  name: string;
+  role: Role;
+}
+
+/** Verified keys are cached briefly: a key look-up per request would cap read throughput. */
+const CACHE_TTL_MS = 5_000;
+const MAX_CACHED = 10_000;
+
+/** Turns a presented secret into the principal it belongs to, refusing unknown, revoked and expired keys. */
+export class KeyCheck {
+  private readonly cache = new Map<string, { row: ApiKeyRow | undefined; at: number }>();
+
+  constructor(private readonly db: Db) {}
+
+  async principal(secret: string): Promise<Principal> {
+    const row = await this.lookup(secret);
+    if (!row) throw new UnauthorizedError('unknown API key');
+    if (row.revoked_at) throw new UnauthorizedError(`API key ${row.id} was revoked`);
+    if (row.expires_at && row.expires_at.getTime() <= Date.now()) throw new UnauthorizedError(`API key ${row.id} expired`);
+    return { keyId: row.id, name: row.name, role: row.role };
+  }
+
+  /** Forget cached look-ups (after a revocation). */
+  forget(): void {
+    this.cache.clear();
+  }
+
+  private async lookup(secret: string): Promise<ApiKeyRow | undefined> {
+    const h = hashKey(secret);
+    const hit = this.cache.get(h);
+    if (hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.row;
+    const row = await findKeyBySecret(this.db, secret);
+    if (this.cache.size > MAX_CACHED) this.cache.clear();
+    this.cache.set(h, { row, at: Date.now() });
+    return row;
+  }
+}
+
+/** Throws unless `p`'s role is at least `required`. */
+export function requireRole(p: Principal, required: Role): void {
+  if (roleRank(p.role) < roleRank(required)) {
+    throw new ForbiddenError(`this needs the ${required} role; key ${p.keyId} has ${p.role}`);
+  }
+}
