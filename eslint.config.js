@@ -1,10 +1,34 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const nodeBuiltins = ['fs', 'fs/promises', 'path', 'child_process', 'http', 'https', 'net', 'os', 'crypto',
-  'stream', 'worker_threads', 'dns', 'timers', 'process'];
-const ioPackages = ['pg', 'kysely', 'dockerode', '@aws-sdk/*', 'fastify', '@electric-sql/pglite', 'pino',
-  '@temporalio/client', '@temporalio/worker', '@temporalio/activity'];
+const nodeBuiltins = [
+  'fs',
+  'fs/promises',
+  'path',
+  'child_process',
+  'http',
+  'https',
+  'net',
+  'os',
+  'crypto',
+  'stream',
+  'worker_threads',
+  'dns',
+  'timers',
+  'process',
+];
+const ioPackages = [
+  'pg',
+  'kysely',
+  'dockerode',
+  '@aws-sdk/*',
+  'fastify',
+  '@electric-sql/pglite',
+  'pino',
+  '@temporalio/client',
+  '@temporalio/worker',
+  '@temporalio/activity',
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', '.sluice/**', 'coverage/**'] },
@@ -24,10 +48,21 @@ export default tseslint.config(
     // Tests drive workflows from outside the sandbox and need the SDK's client and worker.
     ignores: ['workflows/**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: nodeBuiltins.flatMap((m) => [m, `node:${m}`]).map((name) => ({ name, message: 'workflows must be deterministic: no Node built-ins' })),
-        patterns: [{ group: ioPackages, message: 'workflows must not import I/O libraries; use activities', allowTypeImports: true }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins
+            .flatMap((m) => [m, `node:${m}`])
+            .map((name) => ({ name, message: 'workflows must be deterministic: no Node built-ins' })),
+          patterns: [
+            {
+              group: ioPackages,
+              message: 'workflows must not import I/O libraries; use activities',
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
       'no-restricted-globals': ['error', { name: 'setTimeout', message: 'use sleep() from @temporalio/workflow' }],
     },
   },

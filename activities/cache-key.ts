@@ -6,7 +6,11 @@ import type { PlanStep } from '../core/pipeline/plan.js';
 function canonical(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canonical);
   if (v && typeof v === 'object') {
-    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+    );
   }
   return v;
 }
@@ -15,11 +19,23 @@ function canonical(v: unknown): unknown {
  * Everything that determines a step's result: the image (by digest where the engine gives
  * one), command, args, env, the run's params and the digests of its inputs.
  */
-export function stepCacheKey(step: PlanStep, params: Record<string, unknown>, inputs: Record<string, ArtifactRef>, imageDigest?: string): string {
+export function stepCacheKey(
+  step: PlanStep,
+  params: Record<string, unknown>,
+  inputs: Record<string, ArtifactRef>,
+  imageDigest?: string,
+): string {
   const material = {
-    v: 1, image: imageDigest ?? step.image, command: step.command, args: step.args, env: step.env,
-    outputs: step.outputs, params,
+    v: 1,
+    image: imageDigest ?? step.image,
+    command: step.command,
+    args: step.args,
+    env: step.env,
+    outputs: step.outputs,
+    params,
     inputs: Object.fromEntries(Object.entries(inputs).map(([k, r]) => [k, `${r.kind}:${r.sha256}`])),
   };
-  return createHash('sha256').update(JSON.stringify(canonical(material))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(material)))
+    .digest('hex');
 }

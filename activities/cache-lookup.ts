@@ -10,5 +10,13 @@ export async function cachedResult(deps: ActivityDeps, key: string, attempt: num
   const outputs = hit.outputs as Record<string, ArtifactRef>;
   // An entry whose artifacts were deleted from storage is a miss, not a broken run.
   for (const ref of Object.values(outputs)) if (!(await deps.artifacts.exists(ref.uri))) return undefined;
-  return { status: 'cached', outputs, metrics: hit.metrics, attempt, cacheKey: key, cachedFromRun: hit.runId, durationMs: 0 };
+  return {
+    status: 'cached',
+    outputs,
+    metrics: hit.metrics,
+    attempt,
+    cacheKey: key,
+    cachedFromRun: hit.runId,
+    durationMs: 0,
+  };
 }

@@ -25,7 +25,12 @@ class FakeExecutor implements Executor {
   readonly name = 'process' as const;
   readonly calls: StepRunRequest[] = [];
   imageError?: ExecutorError;
-  constructor(private readonly behave: (req: StepRunRequest, outDir: string) => Promise<Partial<StepRunResult>> | Partial<StepRunResult> = () => ({})) {}
+  constructor(
+    private readonly behave: (
+      req: StepRunRequest,
+      outDir: string,
+    ) => Promise<Partial<StepRunResult>> | Partial<StepRunResult> = () => ({}),
+  ) {}
 
   async resolveImage(): Promise<string | undefined> {
     if (this.imageError) throw this.imageError;
@@ -54,8 +59,11 @@ beforeAll(async () => {
   db = await openDb({});
   await migrateToLatest(db);
   base = {
-    db, artifacts: new LocalArtifactStore(join(dir, 'artifacts')), logs: new FileLogStore(join(dir, 'logs')),
-    defaultExecutor: 'process', workRoot: join(dir, 'work'),
+    db,
+    artifacts: new LocalArtifactStore(join(dir, 'artifacts')),
+    logs: new FileLogStore(join(dir, 'logs')),
+    defaultExecutor: 'process',
+    workRoot: join(dir, 'work'),
   };
 });
 afterAll(async () => {
@@ -78,11 +86,24 @@ steps:
 
 async function newRun(step: PlanStep): Promise<ExecuteStepInput> {
   const runId = uniqueId('run');
-  await upsertRun(db, { id: runId, workflowId: `run-${runId}`, pipeline: 'fake', version: 1, params: {}, trigger: 'test', status: 'running' });
+  await upsertRun(db, {
+    id: runId,
+    workflowId: `run-${runId}`,
+    pipeline: 'fake',
+    version: 1,
+    params: {},
+    trigger: 'test',
+    status: 'running',
+  });
   return { runId, pipeline: 'fake', step, params: {}, inputs: {} };
 }
 
-function execute(executor: FakeExecutor, input: ExecuteStepInput, attempt = 1, env = new MockActivityEnvironment({ attempt }, { logger: quietSdkLogger })) {
+function execute(
+  executor: FakeExecutor,
+  input: ExecuteStepInput,
+  attempt = 1,
+  env = new MockActivityEnvironment({ attempt }, { logger: quietSdkLogger }),
+) {
   const executeStep = executeStepActivity({ ...base, executors: { process: executor } });
   return env.run<[ExecuteStepInput], StepResult, typeof executeStep>(executeStep, input);
 }
@@ -100,7 +121,12 @@ describe('executeStep with a fake executor', () => {
     });
     const input = await newRun(trainStep());
     const result = await execute(executor, input);
-    expect(result).toMatchObject({ status: 'succeeded', metrics: { accuracy: 0.93, loss: 0.2 }, imageDigest: 'sha256:fake-image', runMs: 42 });
+    expect(result).toMatchObject({
+      status: 'succeeded',
+      metrics: { accuracy: 0.93, loss: 0.2 },
+      imageDigest: 'sha256:fake-image',
+      runMs: 42,
+    });
     expect(await base.artifacts.exists(result.outputs['model.txt']!.uri)).toBe(true);
     expect(await stepRow(input.runId)).toMatchObject({ status: 'succeeded', metrics: { accuracy: 0.93, loss: 0.2 } });
   });
@@ -113,19 +139,26 @@ describe('executeStep with a fake executor', () => {
     const second = await newRun(step);
     const hit = await execute(executor, second);
     expect(executor.calls).toHaveLength(1);
-    expect(hit).toMatchObject({ status: 'cached', cachedFromRun: first.runId, cacheKey: ran.cacheKey, outputs: ran.outputs });
+    expect(hit).toMatchObject({
+      status: 'cached',
+      cachedFromRun: first.runId,
+      cacheKey: ran.cacheKey,
+      outputs: ran.outputs,
+    });
     expect(await stepRow(second.runId)).toMatchObject({ status: 'cached', cached_from_run: first.runId });
   });
 
   it('fails a step that exits 0 without writing a declared output, naming it', async () => {
     const input = await newRun(trainStep());
     await expect(execute(new FakeExecutor(), input)).rejects.toMatchObject({
-      type: FailureType.StepFailed, nonRetryable: true, message: expect.stringContaining('did not write declared output(s): model.txt'),
+      type: FailureType.StepFailed,
+      nonRetryable: true,
+      message: expect.stringContaining('did not write declared output(s): model.txt'),
     });
     expect(await stepRow(input.runId)).toMatchObject({ status: 'failed', error: expect.stringContaining('model.txt') });
   });
 
-  it('spends the step\'s own retry budget per run and step, then fails for good', async () => {
+  it("spends the step's own retry budget per run and step, then fails for good", async () => {
     const step = trainStep('\n    retries: { attempts: 2 }');
     const executor = new FakeExecutor((req) => {
       req.onLog('stderr', 'out of memory');
@@ -134,7 +167,11 @@ describe('executeStep with a fake executor', () => {
     const input = await newRun(step);
     const first = await execute(executor, input, 1).catch((e: unknown) => e);
     expect(first).toBeInstanceOf(ApplicationFailure);
-    expect(first).toMatchObject({ type: FailureType.StepFailed, nonRetryable: false, message: expect.stringContaining('out of memory') });
+    expect(first).toMatchObject({
+      type: FailureType.StepFailed,
+      nonRetryable: false,
+      message: expect.stringContaining('out of memory'),
+    });
     expect(await stepRow(input.runId)).toMatchObject({ status: 'running', failures: 1 });
 
     // Another run's failures are its own: its first failure is retryable too.
@@ -142,19 +179,28 @@ describe('executeStep with a fake executor', () => {
     await expect(execute(executor, other, 1)).rejects.toMatchObject({ nonRetryable: false });
 
     await expect(execute(executor, input, 2)).rejects.toMatchObject({
-      type: FailureType.StepFailed, nonRetryable: true, message: expect.stringContaining('exited with code 3'),
+      type: FailureType.StepFailed,
+      nonRetryable: true,
+      message: expect.stringContaining('exited with code 3'),
     });
-    expect(await stepRow(input.runId)).toMatchObject({ status: 'failed', failures: 2, error: 'attempt 2: exited with code 3' });
+    expect(await stepRow(input.runId)).toMatchObject({
+      status: 'failed',
+      failures: 2,
+      error: 'attempt 2: exited with code 3',
+    });
   });
 
   it('stops the step when the activity is cancelled and records it cancelled', async () => {
     let aborted = false;
-    const executor = new FakeExecutor((req) => new Promise((_resolve, reject) => {
-      req.signal.addEventListener('abort', () => {
-        aborted = true;
-        reject(new Error('killed'));
-      });
-    }));
+    const executor = new FakeExecutor(
+      (req) =>
+        new Promise((_resolve, reject) => {
+          req.signal.addEventListener('abort', () => {
+            aborted = true;
+            reject(new Error('killed'));
+          });
+        }),
+    );
     const input = await newRun(trainStep());
     const env = new MockActivityEnvironment({}, { logger: quietSdkLogger });
     const running = execute(executor, input, 1, env);
@@ -169,7 +215,10 @@ describe('executeStep with a fake executor', () => {
     const executor = new FakeExecutor();
     executor.imageError = new ExecutorError('EngineUnavailable', 'Docker engine is not reachable: ECONNREFUSED');
     const input = await newRun(trainStep());
-    await expect(execute(executor, input)).rejects.toMatchObject({ type: FailureType.EngineUnavailable, nonRetryable: false });
+    await expect(execute(executor, input)).rejects.toMatchObject({
+      type: FailureType.EngineUnavailable,
+      nonRetryable: false,
+    });
     expect(executor.calls).toHaveLength(0);
     expect(await stepRow(input.runId)).toMatchObject({ failures: 0 });
   });

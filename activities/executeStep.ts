@@ -14,7 +14,11 @@ import { checkRun, refused, type StepAttempt } from './step-failures.js';
 function executorFor(deps: ActivityDeps, input: ExecuteStepInput): { name: string; executor: Executor } {
   const name = input.step.executor ?? deps.defaultExecutor;
   const executor = deps.executors[name];
-  if (!executor) throw ApplicationFailure.nonRetryable(`executor "${name}" is not available on this worker`, FailureType.InvalidStep);
+  if (!executor)
+    throw ApplicationFailure.nonRetryable(
+      `executor "${name}" is not available on this worker`,
+      FailureType.InvalidStep,
+    );
   return { name, executor };
 }
 
@@ -41,7 +45,13 @@ export function executeStepActivity(deps: ActivityDeps) {
     const hit = step.cache ? await cachedResult(deps, cacheKey, attempt.attempt) : undefined;
     if (hit) {
       await upsertStep(deps.db, {
-        ...attempt, status: 'cached', imageDigest, cacheKey, cachedFromRun: hit.cachedFromRun, outputs: hit.outputs, metrics: hit.metrics,
+        ...attempt,
+        status: 'cached',
+        imageDigest,
+        cacheKey,
+        cachedFromRun: hit.cachedFromRun,
+        outputs: hit.outputs,
+        metrics: hit.metrics,
       });
       return hit;
     }
@@ -49,10 +59,22 @@ export function executeStepActivity(deps: ActivityDeps) {
 
     const run = await runStep(deps, ctx, executor, attempt, input, inputs);
     await checkRun(deps, step, attempt, run);
-    const { outputs, metrics } = await storeOutputs(deps, { ...attempt, imageDigest, cacheKey }, run.workDir, step.outputs);
+    const { outputs, metrics } = await storeOutputs(
+      deps,
+      { ...attempt, imageDigest, cacheKey },
+      run.workDir,
+      step.outputs,
+    );
     return {
-      status: 'succeeded', outputs, metrics, attempt: attempt.attempt, imageDigest, cacheKey,
-      reattached: run.result.reattached, durationMs: Date.now() - started, runMs: run.result.durationMs,
+      status: 'succeeded',
+      outputs,
+      metrics,
+      attempt: attempt.attempt,
+      imageDigest,
+      cacheKey,
+      reattached: run.result.reattached,
+      durationMs: Date.now() - started,
+      runMs: run.result.durationMs,
     };
   };
 }

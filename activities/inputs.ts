@@ -33,7 +33,10 @@ export async function resolveInputUri(deps: ActivityDeps, uri: string): Promise<
 }
 
 /** The step's inputs as artifact refs: upstream outputs as given, URIs resolved and recorded for lineage. */
-export async function resolveStepInputs(deps: ActivityDeps, input: ExecuteStepInput): Promise<Record<string, ArtifactRef>> {
+export async function resolveStepInputs(
+  deps: ActivityDeps,
+  input: ExecuteStepInput,
+): Promise<Record<string, ArtifactRef>> {
   const inputs: Record<string, ArtifactRef> = {};
   for (const [name, ref] of Object.entries(input.inputs)) {
     if ('sha256' in ref) {
@@ -42,7 +45,13 @@ export async function resolveStepInputs(deps: ActivityDeps, input: ExecuteStepIn
     }
     inputs[name] = await resolveInputUri(deps, ref.uri);
     // Lineage: which registry version (dataset, model) this step consumed; idempotent.
-    await recordStepInput(deps.db, { runId: input.runId, stepId: input.step.id, inputName: name, uri: ref.uri, ref: inputs[name] });
+    await recordStepInput(deps.db, {
+      runId: input.runId,
+      stepId: input.step.id,
+      inputName: name,
+      uri: ref.uri,
+      ref: inputs[name],
+    });
   }
   return inputs;
 }

@@ -15,7 +15,11 @@ export async function missingOutputs(outDir: string, names: string[]): Promise<s
 }
 
 /** Uploads each declared output from `${workDir}/outputs` (check missingOutputs first). */
-export async function collectOutputs(deps: ActivityDeps, outDir: string, names: string[]): Promise<Record<string, ArtifactRef>> {
+export async function collectOutputs(
+  deps: ActivityDeps,
+  outDir: string,
+  names: string[],
+): Promise<Record<string, ArtifactRef>> {
   const outputs: Record<string, ArtifactRef> = {};
   for (const name of names) outputs[name] = await deps.artifacts.putPath(join(outDir, name));
   return outputs;
@@ -33,15 +37,24 @@ export async function readMetrics(outDir: string): Promise<Record<string, number
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw ApplicationFailure.nonRetryable(`metrics.json is not valid JSON: ${(err as Error).message}`, FailureType.StepFailed);
+    throw ApplicationFailure.nonRetryable(
+      `metrics.json is not valid JSON: ${(err as Error).message}`,
+      FailureType.StepFailed,
+    );
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw ApplicationFailure.nonRetryable('metrics.json must be a JSON object of {"name": number}', FailureType.StepFailed);
+    throw ApplicationFailure.nonRetryable(
+      'metrics.json must be a JSON object of {"name": number}',
+      FailureType.StepFailed,
+    );
   }
   const metrics: Record<string, number> = {};
   for (const [k, v] of Object.entries(parsed)) {
     if (typeof v !== 'number' || !Number.isFinite(v)) {
-      throw ApplicationFailure.nonRetryable(`metrics.json: "${k}" must be a finite number, got ${JSON.stringify(v)}`, FailureType.StepFailed);
+      throw ApplicationFailure.nonRetryable(
+        `metrics.json: "${k}" must be a finite number, got ${JSON.stringify(v)}`,
+        FailureType.StepFailed,
+      );
     }
     metrics[k] = v;
   }
@@ -58,7 +71,10 @@ export interface StoredOutputs {
  * entry and the step's row. The work directory goes once they are stored.
  */
 export async function storeOutputs(
-  deps: ActivityDeps, row: Omit<StepProjection, 'status'> & { cacheKey: string }, workDir: string, names: string[],
+  deps: ActivityDeps,
+  row: Omit<StepProjection, 'status'> & { cacheKey: string },
+  workDir: string,
+  names: string[],
 ): Promise<StoredOutputs> {
   const outDir = join(workDir, 'outputs');
   const outputs = await collectOutputs(deps, outDir, names);

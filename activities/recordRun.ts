@@ -7,12 +7,24 @@ export function recordRunActivity(deps: ActivityDeps) {
   return async function recordRun(r: RunRecord): Promise<void> {
     await deps.db.transaction().execute(async (trx) => {
       await upsertRun(trx, {
-        id: r.runId, workflowId: r.workflowId, pipeline: r.pipeline, version: r.version, params: r.params,
-        trigger: r.trigger, status: r.state, createdBy: r.createdBy, error: r.error,
+        id: r.runId,
+        workflowId: r.workflowId,
+        pipeline: r.pipeline,
+        version: r.version,
+        params: r.params,
+        trigger: r.trigger,
+        status: r.state,
+        createdBy: r.createdBy,
+        error: r.error,
       });
       for (const s of r.steps ?? []) {
         await upsertStep(trx, {
-          runId: r.runId, stepId: s.id, status: s.state, attempt: 0, outputs: s.outputs, metrics: s.metrics,
+          runId: r.runId,
+          stepId: s.id,
+          status: s.state,
+          attempt: 0,
+          outputs: s.outputs,
+          metrics: s.metrics,
           cachedFromRun: s.cachedFromRun,
         });
       }

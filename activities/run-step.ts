@@ -24,8 +24,12 @@ export interface StepRun {
  * log store, heartbeats to Temporal, and a cancelled activity stops the step.
  */
 export async function runStep(
-  deps: ActivityDeps, ctx: Context, executor: Executor, attempt: StepAttempt,
-  input: ExecuteStepInput, inputs: Record<string, ArtifactRef>,
+  deps: ActivityDeps,
+  ctx: Context,
+  executor: Executor,
+  attempt: StepAttempt,
+  input: ExecuteStepInput,
+  inputs: Record<string, ArtifactRef>,
 ): Promise<StepRun> {
   const { runId, step, params } = input;
   const workDir = join(deps.workRoot, runId, step.id);
@@ -38,9 +42,20 @@ export async function runStep(
   const beat = setInterval(() => ctx.heartbeat({ phase: 'running' }), HEARTBEAT_MS);
   try {
     const result = await executor.run({
-      runId, stepId: step.id, attempt: attempt.attempt, image: step.image, command: step.command, args: step.args,
-      env: step.env, params, workDir, inputNames: Object.keys(inputs), outputNames: step.outputs,
-      resources: step.resources, timeoutMs: step.timeoutMs, signal: ctx.cancellationSignal,
+      runId,
+      stepId: step.id,
+      attempt: attempt.attempt,
+      image: step.image,
+      command: step.command,
+      args: step.args,
+      env: step.env,
+      params,
+      workDir,
+      inputNames: Object.keys(inputs),
+      outputNames: step.outputs,
+      resources: step.resources,
+      timeoutMs: step.timeoutMs,
+      signal: ctx.cancellationSignal,
       onLog: (stream, line) => {
         log.write(stream, line);
         tail.push(line);

@@ -13,8 +13,12 @@ export type StepAttempt = Pick<StepProjection, 'runId' | 'stepId' | 'attempt' | 
 /** An executor's refusal as a failure type: an unreachable engine is the infrastructure's fault, not the step's. */
 export function executorFailure(err: ExecutorError): ApplicationFailure {
   if (err.code === 'EngineUnavailable') return ApplicationFailure.retryable(err.message, FailureType.EngineUnavailable);
-  const type = err.code === 'ImageNotFound' ? FailureType.ImageNotFound
-    : err.code === 'CommandNotFound' ? FailureType.CommandNotFound : FailureType.InvalidStep;
+  const type =
+    err.code === 'ImageNotFound'
+      ? FailureType.ImageNotFound
+      : err.code === 'CommandNotFound'
+        ? FailureType.CommandNotFound
+        : FailureType.InvalidStep;
   return ApplicationFailure.nonRetryable(err.message, type);
 }
 
@@ -30,10 +34,21 @@ export async function refused(deps: ActivityDeps, attempt: StepAttempt, err: unk
  * allowed one is non-retryable. A worker that died mid-step (heartbeat timeout) is retried by
  * Temporal without spending it.
  */
-async function spendRetry(deps: ActivityDeps, step: PlanStep, attempt: StepAttempt, run: StepRun, why: string, type: FailureType) {
+async function spendRetry(
+  deps: ActivityDeps,
+  step: PlanStep,
+  attempt: StepAttempt,
+  run: StepRun,
+  why: string,
+  type: FailureType,
+) {
   const failures = await countStepFailure(deps.db, attempt.runId, step.id);
   const final = failures >= step.retry.maximumAttempts;
-  await upsertStep(deps.db, { ...attempt, status: final ? 'failed' : 'running', error: `attempt ${attempt.attempt}: ${why}` });
+  await upsertStep(deps.db, {
+    ...attempt,
+    status: final ? 'failed' : 'running',
+    error: `attempt ${attempt.attempt}: ${why}`,
+  });
   const message = `${why}${run.tail.length ? `; last output:\n${run.tail.join('\n')}` : ''}`;
   return final ? ApplicationFailure.nonRetryable(message, type) : ApplicationFailure.retryable(message, type);
 }
@@ -44,5 +59,6 @@ export async function checkRun(deps: ActivityDeps, step: PlanStep, attempt: Step
   if (run.result.timedOut) throw await fail(`timed out after ${step.timeoutMs} ms; killed`, FailureType.StepTimedOut);
   if (run.result.exitCode !== 0) throw await fail(`exited with code ${run.result.exitCode}`, FailureType.StepFailed);
   const missing = await missingOutputs(run.outDir, step.outputs);
-  if (missing.length) throw await fail(`exited 0 but did not write declared output(s): ${missing.join(', ')}`, FailureType.StepFailed);
+  if (missing.length)
+    throw await fail(`exited 0 but did not write declared output(s): ${missing.join(', ')}`, FailureType.StepFailed);
 }

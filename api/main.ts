@@ -14,12 +14,23 @@ void runEntryPoint({ name: 'sluice-api', role: 'a standalone API', split: true }
   const connection = await Connection.connect({ address: config.temporal.address });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const server = await buildServer({
-    config, db, temporal, artifacts: createArtifactStore(config.artifacts),
+    config,
+    db,
+    temporal,
+    artifacts: createArtifactStore(config.artifacts),
     logs: new FileLogStore(join(config.dataDir, 'logs', 'steps')),
   });
   const url = await listen(server, config.api.host, config.api.port);
   say(`listening on ${url}`);
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => void server.close().then(() => connection.close()).then(() => db.destroy()).then(() => process.exit(0)));
+    process.once(
+      sig,
+      () =>
+        void server
+          .close()
+          .then(() => connection.close())
+          .then(() => db.destroy())
+          .then(() => process.exit(0)),
+    );
   }
 });

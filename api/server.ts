@@ -10,7 +10,8 @@ export async function buildServer(deps: AppDeps, opts: { logger?: boolean } = {}
     // Per-request lines drown the console of the embedded stack; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.api.bodyLimitBytes,
-    genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'].slice(0, 64) : randomUUID()),
+    genReqId: (req) =>
+      typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'].slice(0, 64) : randomUUID(),
     requestIdHeader: false,
   });
   server.addHook('onSend', async (req, reply) => {

@@ -30,11 +30,14 @@ function plan(yaml: string): Plan {
 }
 
 function sequential(n: number, executor: 'process' | 'docker'): Plan {
-  const steps = Array.from({ length: n }, (_, i) => `
+  const steps = Array.from(
+    { length: n },
+    (_, i) => `
   - id: s${i}
     image: ${executor === 'docker' ? testServices.images.busybox : 'none'}
     executor: ${executor}
-    command: ['true']${i ? `\n    dependsOn: [s${i - 1}]` : ''}`).join('');
+    command: ['true']${i ? `\n    dependsOn: [s${i - 1}]` : ''}`,
+  ).join('');
   return plan(`apiVersion: sluice/v1\nname: seq-${executor}\nsettings: { parallelism: 1 }\nsteps:${steps}\n`);
 }
 
@@ -58,7 +61,8 @@ async function workflowTaskWaits(handle: WorkflowHandle): Promise<number[]> {
   for (const e of (await handle.fetchHistory()).events ?? []) {
     const at = Number(e.eventTime!.seconds) * 1000 + Math.round((e.eventTime!.nanos ?? 0) / 1e6);
     if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED) scheduledAt = at;
-    if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED && scheduledAt !== undefined) waits.push(at - scheduledAt);
+    if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED && scheduledAt !== undefined)
+      waits.push(at - scheduledAt);
   }
   return waits;
 }
@@ -77,13 +81,23 @@ export default async function run(): Promise<void> {
   const connection = await Connection.connect({ address: dev.address });
   const client = new Client({ connection });
   let n = 0;
-  const worker = (taskQueue: string) => spawnWorkerProcess({
-    SLUICE_TEMPORAL_ADDRESS: dev.address, SLUICE_TASK_QUEUE: taskQueue, DATABASE_URL: POSTGRES_URL,
-    SLUICE_DB_SCHEMA: schema, SLUICE_DATA_DIR: dataDir, SLUICE_EXECUTOR: 'auto', SLUICE_WORKER_CONCURRENCY: '100',
-  });
+  const worker = (taskQueue: string) =>
+    spawnWorkerProcess({
+      SLUICE_TEMPORAL_ADDRESS: dev.address,
+      SLUICE_TASK_QUEUE: taskQueue,
+      DATABASE_URL: POSTGRES_URL,
+      SLUICE_DB_SCHEMA: schema,
+      SLUICE_DATA_DIR: dataDir,
+      SLUICE_EXECUTOR: 'auto',
+      SLUICE_WORKER_CONCURRENCY: '100',
+    });
   const start = (taskQueue: string, p: Plan) => {
     const runId = `bench-${++n}-${Date.now().toString(36)}`;
-    return client.workflow.start('runPipeline', { taskQueue, workflowId: workflowIdFor(runId), args: [{ runId, plan: p, trigger: 'bench' }] });
+    return client.workflow.start('runPipeline', {
+      taskQueue,
+      workflowId: workflowIdFor(runId),
+      args: [{ runId, plan: p, trigger: 'bench' }],
+    });
   };
   try {
     for (const executor of ['process', 'docker'] as const) {
@@ -99,13 +113,17 @@ export default async function run(): Promise<void> {
       // A step's own command time: for a process, spawn to exit as the executor timed it. For
       // docker it counts as zero: the no-op runs for no measurable time inside its container,
       // and creating, starting and removing the container is orchestration.
-      const own = status.steps.map((s) => (executor === 'process' ? s.runMs ?? 0 : 0));
+      const own = status.steps.map((s) => (executor === 'process' ? (s.runMs ?? 0) : 0));
       const ends = status.steps.map((s) => Date.parse(s.finishedAt!));
       const gaps = ends.map((e, i) => (i === 0 ? e - Date.parse(status.steps[0]!.startedAt!) : e - ends[i - 1]!));
       const per = gaps.map((g, i) => g - own[i]!);
       emit({
-        case: `sequential-20-${executor}`, totalMs: Math.round(totalMs), stepGapP50Ms: quantile(gaps, 0.5), ownCommandP50Ms: quantile(own, 0.5),
-        overheadP50Ms: Math.round(quantile(per, 0.5)), overheadP95Ms: Math.round(quantile(per, 0.95)),
+        case: `sequential-20-${executor}`,
+        totalMs: Math.round(totalMs),
+        stepGapP50Ms: quantile(gaps, 0.5),
+        ownCommandP50Ms: quantile(own, 0.5),
+        overheadP50Ms: Math.round(quantile(per, 0.5)),
+        overheadP95Ms: Math.round(quantile(per, 0.95)),
         workflowTaskWaitP50Ms: quantile(waits, 0.5),
       });
       w.kill('SIGTERM');
@@ -125,7 +143,13 @@ steps:
     const results = await Promise.allSettled(handles.map((h) => h.result()));
     const ms = performance.now() - t0;
     const ok = results.filter((r) => r.status === 'fulfilled').length;
-    emit({ case: 'concurrent-200x3-process', runs: 200, succeeded: ok, totalMs: Math.round(ms), workerPeakRssMb: Math.round(await peakRssMb(w.pid!)) });
+    emit({
+      case: 'concurrent-200x3-process',
+      runs: 200,
+      succeeded: ok,
+      totalMs: Math.round(ms),
+      workerPeakRssMb: Math.round(await peakRssMb(w.pid!)),
+    });
     w.kill('SIGTERM');
   } finally {
     await connection.close();

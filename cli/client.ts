@@ -54,7 +54,11 @@ export class ApiClient {
   /** Sends the request; resolves the raw response when it is 2xx, throws ApiError otherwise. */
   async send(method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
     if (!this.conn.key) {
-      throw new ApiError({ status: 0, detail: 'no API key: pass --key, set SLUICE_API_KEY, or run where the stack wrote .sluice/admin.key (SLUICE_DATA_DIR)' });
+      throw new ApiError({
+        status: 0,
+        detail:
+          'no API key: pass --key, set SLUICE_API_KEY, or run where the stack wrote .sluice/admin.key (SLUICE_DATA_DIR)',
+      });
     }
     const headers: Record<string, string> = { authorization: `Bearer ${this.conn.key}`, ...opts.headers };
     let body: string | undefined;
@@ -66,7 +70,10 @@ export class ApiClient {
     } catch (err) {
       if ((err as Error).name === 'AbortError') throw err;
       const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-      throw new ApiError({ status: 0, detail: `cannot reach the Sluice API at ${this.conn.api} (${cause}); is it running (npm start)?` });
+      throw new ApiError({
+        status: 0,
+        detail: `cannot reach the Sluice API at ${this.conn.api} (${cause}); is it running (npm start)?`,
+      });
     }
     if (res.ok) return res;
     const text = await res.text();

@@ -17,7 +17,10 @@ interface GlobalOptions {
 export function contextOf(cmd: Command): CliContext {
   const o = cmd.optsWithGlobals<GlobalOptions>();
   const env = cliEnv();
-  return { client: new ApiClient({ api: o.api ?? env.SLUICE_API_URL, key: resolveKey(o.key, env) }), json: Boolean(o.json) };
+  return {
+    client: new ApiClient({ api: o.api ?? env.SLUICE_API_URL, key: resolveKey(o.key, env) }),
+    json: Boolean(o.json),
+  };
 }
 
 /** `-p key=value`, repeatable, into an object; the API coerces each value to its declared type. */

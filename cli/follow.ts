@@ -5,8 +5,12 @@ import { isActiveRun, type RunView, type StepView } from './types.js';
 const POLL_MS = 500;
 
 const ICONS: Record<string, string> = {
-  running: colors.blue('▸'), succeeded: colors.green('✓'), cached: colors.cyan('↺'), failed: colors.red('✗'),
-  skipped: colors.dim('–'), cancelled: colors.yellow('■'),
+  running: colors.blue('▸'),
+  succeeded: colors.green('✓'),
+  cached: colors.cyan('↺'),
+  failed: colors.red('✗'),
+  skipped: colors.dim('–'),
+  cancelled: colors.yellow('■'),
 };
 
 function describeStep(s: StepView): string {
@@ -14,7 +18,9 @@ function describeStep(s: StepView): string {
   if (s.attempt > 1) parts.push(colors.dim(`attempt ${s.attempt}`));
   if (s.durationMs !== null && s.status !== 'running') parts.push(duration(s.durationMs));
   if (s.cachedFromRun) parts.push(colors.dim(`from ${s.cachedFromRun}`));
-  const metrics = Object.entries(s.metrics).map(([k, v]) => `${k}=${v}`).join(' ');
+  const metrics = Object.entries(s.metrics)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
   if (metrics) parts.push(colors.dim(metrics));
   if (s.error) parts.push(colors.red(s.error.split('\n')[0]!));
   return parts.join('  ');
@@ -42,6 +48,7 @@ export async function followRun(client: ApiClient, runId: string, quiet = false)
 }
 
 export function printOutcome(run: RunView): void {
-  const took = run.startedAt && run.finishedAt ? ` in ${duration(Date.parse(run.finishedAt) - Date.parse(run.startedAt))}` : '';
+  const took =
+    run.startedAt && run.finishedAt ? ` in ${duration(Date.parse(run.finishedAt) - Date.parse(run.startedAt))}` : '';
   out(`run ${colors.bold(run.id)} ${status(run.status)}${took}${run.error ? `: ${run.error.split('\n')[0]}` : ''}`);
 }

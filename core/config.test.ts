@@ -16,9 +16,15 @@ describe('loadConfig', () => {
 
   it('reads production settings', () => {
     const c = loadConfig({
-      SLUICE_PORT: '9000', SLUICE_TEMPORAL_ADDRESS: 'temporal:7233', DATABASE_URL: 'postgres://u:p@db:5432/sluice',
-      SLUICE_S3_BUCKET: 'models', SLUICE_S3_ENDPOINT: 'http://127.0.0.1:9000', SLUICE_S3_ACCESS_KEY_ID: 'a',
-      SLUICE_S3_SECRET_ACCESS_KEY: 'b', SLUICE_EXECUTOR: 'docker', UNRELATED: 'x',
+      SLUICE_PORT: '9000',
+      SLUICE_TEMPORAL_ADDRESS: 'temporal:7233',
+      DATABASE_URL: 'postgres://u:p@db:5432/sluice',
+      SLUICE_S3_BUCKET: 'models',
+      SLUICE_S3_ENDPOINT: 'http://127.0.0.1:9000',
+      SLUICE_S3_ACCESS_KEY_ID: 'a',
+      SLUICE_S3_SECRET_ACCESS_KEY: 'b',
+      SLUICE_EXECUTOR: 'docker',
+      UNRELATED: 'x',
     });
     expect(c.api.port).toBe(9000);
     expect(c.temporal.address).toBe('temporal:7233');
@@ -43,6 +49,8 @@ describe('loadConfig', () => {
   });
 
   it('requires the S3 secret with the key id', () => {
-    expect(() => loadConfig({ SLUICE_S3_BUCKET: 'b', SLUICE_S3_ACCESS_KEY_ID: 'a' })).toThrow(/SLUICE_S3_SECRET_ACCESS_KEY/);
+    expect(() => loadConfig({ SLUICE_S3_BUCKET: 'b', SLUICE_S3_ACCESS_KEY_ID: 'a' })).toThrow(
+      /SLUICE_S3_SECRET_ACCESS_KEY/,
+    );
   });
 });

@@ -19,7 +19,10 @@ const envSchema = z.object({
   SLUICE_TEMPORAL_UI_PORT: port.default(8233),
   SLUICE_TASK_QUEUE: z.string().min(1).default('sluice-pipelines-v1'),
   SLUICE_TOOLS_DIR: optionalText,
-  SLUICE_DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'expected a lowercase SQL identifier').optional(),
+  SLUICE_DB_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/, 'expected a lowercase SQL identifier')
+    .optional(),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'expected a postgres:// URL' }).optional(),
   SLUICE_EXECUTOR: z.enum(['auto', 'docker', 'process']).default('auto'),
   SLUICE_DOCKER_NETWORK: z.enum(['none', 'host']).default('none'),
@@ -30,7 +33,11 @@ const envSchema = z.object({
   SLUICE_S3_ACCESS_KEY_ID: optionalText,
   SLUICE_S3_SECRET_ACCESS_KEY: optionalText,
   SLUICE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  SLUICE_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  SLUICE_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
   SLUICE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   SLUICE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
 });
@@ -38,8 +45,14 @@ const envSchema = z.object({
 export type ArtifactConfig =
   | { kind: 'local'; root: string }
   | {
-      kind: 's3'; bucket: string; prefix: string; endpoint?: string; region: string;
-      accessKeyId?: string; secretAccessKey?: string; forcePathStyle: boolean;
+      kind: 's3';
+      bucket: string;
+      prefix: string;
+      endpoint?: string;
+      region: string;
+      accessKeyId?: string;
+      secretAccessKey?: string;
+      forcePathStyle: boolean;
     };
 
 export interface Config {
@@ -86,25 +99,38 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   if (e.SLUICE_S3_ACCESS_KEY_ID && !e.SLUICE_S3_SECRET_ACCESS_KEY) {
-    throw new ConfigError('invalid configuration: SLUICE_S3_SECRET_ACCESS_KEY is required when SLUICE_S3_ACCESS_KEY_ID is set');
+    throw new ConfigError(
+      'invalid configuration: SLUICE_S3_SECRET_ACCESS_KEY is required when SLUICE_S3_ACCESS_KEY_ID is set',
+    );
   }
   const dataDir = resolve(e.SLUICE_DATA_DIR);
   const artifacts: ArtifactConfig = e.SLUICE_S3_BUCKET
     ? {
-        kind: 's3', bucket: e.SLUICE_S3_BUCKET, prefix: e.SLUICE_S3_PREFIX, endpoint: e.SLUICE_S3_ENDPOINT,
-        region: e.SLUICE_S3_REGION, accessKeyId: e.SLUICE_S3_ACCESS_KEY_ID,
-        secretAccessKey: e.SLUICE_S3_SECRET_ACCESS_KEY, forcePathStyle: e.SLUICE_S3_ENDPOINT !== undefined,
+        kind: 's3',
+        bucket: e.SLUICE_S3_BUCKET,
+        prefix: e.SLUICE_S3_PREFIX,
+        endpoint: e.SLUICE_S3_ENDPOINT,
+        region: e.SLUICE_S3_REGION,
+        accessKeyId: e.SLUICE_S3_ACCESS_KEY_ID,
+        secretAccessKey: e.SLUICE_S3_SECRET_ACCESS_KEY,
+        forcePathStyle: e.SLUICE_S3_ENDPOINT !== undefined,
       }
     : { kind: 'local', root: resolve(dataDir, 'artifacts') };
   return deepFreeze<Config>({
     dataDir,
     api: {
-      host: e.SLUICE_HOST, port: e.SLUICE_PORT, bodyLimitBytes: e.SLUICE_BODY_LIMIT_BYTES,
+      host: e.SLUICE_HOST,
+      port: e.SLUICE_PORT,
+      bodyLimitBytes: e.SLUICE_BODY_LIMIT_BYTES,
       rateLimitPerMinute: e.SLUICE_RATE_LIMIT_PER_MINUTE,
     },
     temporal: {
-      address: e.SLUICE_TEMPORAL_ADDRESS, namespace: e.SLUICE_TEMPORAL_NAMESPACE, taskQueue: e.SLUICE_TASK_QUEUE,
-      bin: e.SLUICE_TEMPORAL_BIN, devServerPort: e.SLUICE_TEMPORAL_PORT, uiPort: e.SLUICE_TEMPORAL_UI_PORT,
+      address: e.SLUICE_TEMPORAL_ADDRESS,
+      namespace: e.SLUICE_TEMPORAL_NAMESPACE,
+      taskQueue: e.SLUICE_TASK_QUEUE,
+      bin: e.SLUICE_TEMPORAL_BIN,
+      devServerPort: e.SLUICE_TEMPORAL_PORT,
+      uiPort: e.SLUICE_TEMPORAL_UI_PORT,
     },
     toolsDir: e.SLUICE_TOOLS_DIR,
     databaseUrl: e.DATABASE_URL,

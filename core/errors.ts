@@ -69,5 +69,8 @@ export const FailureType = {
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
 export const NON_RETRYABLE_FAILURES: FailureType[] = [
-  FailureType.ImageNotFound, FailureType.CommandNotFound, FailureType.InvalidStep, FailureType.InputNotFound,
+  FailureType.ImageNotFound,
+  FailureType.CommandNotFound,
+  FailureType.InvalidStep,
+  FailureType.InputNotFound,
 ];

@@ -14,29 +14,37 @@ describe('access control', () => {
   beforeAll(async () => {
     served = (await servedRoutes(api.h)).filter((r) => !r.hidden);
     Object.assign(secrets, api.keys);
-    secrets.expired = (await issueKey(api.h.db, { name: 'old', role: 'admin', expiresAt: new Date(Date.now() - 1000) })).key;
+    secrets.expired = (
+      await issueKey(api.h.db, { name: 'old', role: 'admin', expiresAt: new Date(Date.now() - 1000) })
+    ).key;
     const revoked = await issueKey(api.h.db, { name: 'gone', role: 'admin' });
     await revokeKey(api.h.db, revoked.id);
     secrets.revoked = revoked.key;
     secrets.unknown = 'slk_not-a-real-key';
   });
 
-  const call = (who: Caller, r: ServedRoute) => api.app.inject({
-    method: r.method as 'GET', url: harmlessUrl(r),
-    ...(r.method === 'POST' ? { payload: ROUTES.find((x) => x.method === r.method && x.path === r.path)?.payload ?? {} } : {}),
-    headers: secrets[who] ? { authorization: `Bearer ${secrets[who]}` } : {},
-  });
+  const call = (who: Caller, r: ServedRoute) =>
+    api.app.inject({
+      method: r.method as 'GET',
+      url: harmlessUrl(r),
+      ...(r.method === 'POST'
+        ? { payload: ROUTES.find((x) => x.method === r.method && x.path === r.path)?.payload ?? {} }
+        : {}),
+      headers: secrets[who] ? { authorization: `Bearer ${secrets[who]}` } : {},
+    });
 
   it('every route declares its role; those of the role matrix declare the one written there', () => {
     expect(served.length).toBeGreaterThanOrEqual(ROUTES.length);
     for (const r of served) expect(r.role, `${r.method} ${r.path} declares no role`).toBeDefined();
     for (const r of ROUTES) {
-      expect(served.find((s) => s.method === r.method && s.path === r.path)?.role, `${r.method} ${r.path}`).toBe(r.role);
+      expect(served.find((s) => s.method === r.method && s.path === r.path)?.role, `${r.method} ${r.path}`).toBe(
+        r.role,
+      );
     }
     expect(served.filter((r) => r.role === 'public').map((r) => `${r.method} ${r.path}`)).toEqual(['GET /healthz']);
   });
 
-  it('enforces each route\'s role for no key, unknown, expired and revoked keys, and every role', async () => {
+  it("enforces each route's role for no key, unknown, expired and revoked keys, and every role", async () => {
     for (const route of served.filter((r) => r.role !== 'public')) {
       const required = route.role as Role;
       for (const who of CALLERS) {
@@ -45,7 +53,9 @@ describe('access control', () => {
         if (who === 'none' || who === 'unknown' || who === 'expired' || who === 'revoked') {
           expect(res.statusCode, label).toBe(401);
           expect(res.json().type, label).toBe('https://sluice.dev/problems/unauthorized');
-          expect(res.json().detail, label).toMatch(who === 'none' ? /missing API key/ : who === 'unknown' ? /unknown/ : new RegExp(who));
+          expect(res.json().detail, label).toMatch(
+            who === 'none' ? /missing API key/ : who === 'unknown' ? /unknown/ : new RegExp(who),
+          );
         } else if (roleRank(who) < roleRank(required)) {
           expect(res.statusCode, label).toBe(403);
           expect(res.json().detail, label).toMatch(`needs the ${required} role`);
@@ -62,7 +72,11 @@ describe('access control', () => {
   });
 
   it('issues, lists and revokes keys, effective at once, and audits each', async () => {
-    const issued = await api.call('admin', { method: 'POST', url: '/v1/keys', payload: { name: 'ci', role: 'operator' } });
+    const issued = await api.call('admin', {
+      method: 'POST',
+      url: '/v1/keys',
+      payload: { name: 'ci', role: 'operator' },
+    });
     expect(issued.statusCode, issued.body).toBe(201);
     const { id, key } = issued.json();
     expect(key).toMatch(/^slk_/);
@@ -80,16 +94,28 @@ describe('access control', () => {
     expect(revoked.json().revokedAt).not.toBeNull();
     expect((await asCi('/v1/runs')).statusCode).toBe(401);
 
-    const events = (await api.call('viewer', { method: 'GET', url: `/v1/events?resourceType=api_key&resourceId=${id}` })).json();
+    const events = (
+      await api.call('viewer', { method: 'GET', url: `/v1/events?resourceType=api_key&resourceId=${id}` })
+    ).json();
     expect(events.items.map((e: { action: string }) => e.action)).toEqual(['key.revoke', 'key.issue']);
     expect(events.items[1]).toMatchObject({ actor: 'test-admin', requestId: issued.headers['x-request-id'] });
   });
 
   it('expires keys and refuses an expiry in the past', async () => {
-    const past = await api.call('admin', { method: 'POST', url: '/v1/keys', payload: { name: 'x', role: 'viewer', expiresAt: '2020-01-01T00:00:00Z' } });
+    const past = await api.call('admin', {
+      method: 'POST',
+      url: '/v1/keys',
+      payload: { name: 'x', role: 'viewer', expiresAt: '2020-01-01T00:00:00Z' },
+    });
     expect(past.json()).toMatchObject({ status: 400, errors: [{ path: '$.expiresAt' }] });
     const soon = new Date(Date.now() + 1500).toISOString();
-    const { key } = (await api.call('admin', { method: 'POST', url: '/v1/keys', payload: { name: 'brief', role: 'viewer', expiresAt: soon } })).json();
+    const { key } = (
+      await api.call('admin', {
+        method: 'POST',
+        url: '/v1/keys',
+        payload: { name: 'brief', role: 'viewer', expiresAt: soon },
+      })
+    ).json();
     const get = () => api.app.inject({ method: 'GET', url: '/v1/events', headers: { authorization: `Bearer ${key}` } });
     expect((await get()).statusCode).toBe(200);
     await new Promise((r) => setTimeout(r, 1600));

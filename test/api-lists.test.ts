@@ -2,7 +2,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { appendEvent } from '../core/access/events.js';
 import { useApi } from './support/api.js';
 
-interface Page { items: { id: string }[]; nextCursor: string | null }
+interface Page {
+  items: { id: string }[];
+  nextCursor: string | null;
+}
 
 describe('listing runs and events', () => {
   const t0 = new Date('2026-01-01T00:00:00.000Z');
@@ -10,8 +13,13 @@ describe('listing runs and events', () => {
   beforeAll(async () => {
     // Ten runs share one created_at to the microsecond: only the id tie-break keeps pages stable.
     const rows = Array.from({ length: 14 }, (_, i) => ({
-      id: `r${String(i).padStart(2, '0')}`, workflow_id: `run-r${i}`, pipeline: i % 2 ? 'odd' : 'even', pipeline_version: 1,
-      status: i < 10 ? ('succeeded' as const) : ('failed' as const), trigger: i % 3 ? 'api' : 'schedule', params: '{}',
+      id: `r${String(i).padStart(2, '0')}`,
+      workflow_id: `run-r${i}`,
+      pipeline: i % 2 ? 'odd' : 'even',
+      pipeline_version: 1,
+      status: i < 10 ? ('succeeded' as const) : ('failed' as const),
+      trigger: i % 3 ? 'api' : 'schedule',
+      params: '{}',
       created_at: i < 10 ? '2026-01-01T00:00:00.123456Z' : new Date(t0.getTime() + i * 60_000).toISOString(),
     }));
     await api.h.db.insertInto('runs').values(rows).execute();
@@ -21,7 +29,10 @@ describe('listing runs and events', () => {
     const ids: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = await api.call('viewer', { method: 'GET', url: `${url}${url.includes('?') ? '&' : '?'}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}` });
+      const res = await api.call('viewer', {
+        method: 'GET',
+        url: `${url}${url.includes('?') ? '&' : '?'}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
+      });
       expect(res.statusCode, res.body).toBe(200);
       const page: Page = res.json();
       expect(page.items.length).toBeLessThanOrEqual(limit);
@@ -33,7 +44,22 @@ describe('listing runs and events', () => {
 
   it('pages through runs newest first without gaps or repeats', async () => {
     const ids = await all('/v1/runs', 3);
-    expect(ids).toEqual(['r13', 'r12', 'r11', 'r10', 'r09', 'r08', 'r07', 'r06', 'r05', 'r04', 'r03', 'r02', 'r01', 'r00']);
+    expect(ids).toEqual([
+      'r13',
+      'r12',
+      'r11',
+      'r10',
+      'r09',
+      'r08',
+      'r07',
+      'r06',
+      'r05',
+      'r04',
+      'r03',
+      'r02',
+      'r01',
+      'r00',
+    ]);
   });
 
   it('filters by pipeline, status, trigger and time', async () => {
@@ -47,7 +73,10 @@ describe('listing runs and events', () => {
   it('rejects bad filters, cursors and limits by name', async () => {
     const bad = await api.call('viewer', { method: 'GET', url: '/v1/runs?status=nope&limit=500&since=yesterday' });
     expect(bad.statusCode).toBe(400);
-    const paths = bad.json().errors.map((e: { path: string }) => e.path).sort();
+    const paths = bad
+      .json()
+      .errors.map((e: { path: string }) => e.path)
+      .sort();
     expect(paths).toEqual(['querystring.limit', 'querystring.since', 'querystring.status']);
     const cursor = await api.call('viewer', { method: 'GET', url: '/v1/runs?cursor=garbage' });
     expect(cursor.json()).toMatchObject({ status: 400, errors: [{ path: 'querystring.cursor' }] });
@@ -57,7 +86,13 @@ describe('listing runs and events', () => {
 
   it('filters and pages the audit trail', async () => {
     for (let i = 0; i < 5; i++) {
-      await appendEvent(api.h.db, { actor: i % 2 ? 'alice' : 'bob', action: 'run.start', resourceType: 'run', resourceId: `x${i}`, requestId: `req-${i}` });
+      await appendEvent(api.h.db, {
+        actor: i % 2 ? 'alice' : 'bob',
+        action: 'run.start',
+        resourceType: 'run',
+        resourceId: `x${i}`,
+        requestId: `req-${i}`,
+      });
     }
     const alice = (await api.call('viewer', { method: 'GET', url: '/v1/events?actor=alice' })).json();
     expect(alice.items.map((e: { resourceId: string }) => e.resourceId)).toEqual(['x3', 'x1']);

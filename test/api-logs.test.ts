@@ -21,7 +21,10 @@ describe('step logs', () => {
   });
 
   const follow = (runId: string, headers: Record<string, string> = {}, signal?: AbortSignal) =>
-    fetch(`${base}/v1/runs/${runId}/steps/talk/logs?follow=true`, { headers: { authorization: `Bearer ${api.keys.viewer}`, ...headers }, signal });
+    fetch(`${base}/v1/runs/${runId}/steps/talk/logs?follow=true`, {
+      headers: { authorization: `Bearer ${api.keys.viewer}`, ...headers },
+      signal,
+    });
 
   it('follows a running step live over Server-Sent Events, then resumes from Last-Event-ID', async () => {
     const run = await startRun(api, 'chatty');
@@ -31,12 +34,23 @@ describe('step logs', () => {
     let statusAtFirstLine: string | undefined;
     const events = await readSse(res, (e) => {
       if (e.event === 'line' && e.data.includes('line 1') && !statusAtFirstLine) {
-        void api.call('viewer', { method: 'GET', url: `/v1/runs/${run.id}` }).then((r) => { statusAtFirstLine = r.json().status; });
+        void api.call('viewer', { method: 'GET', url: `/v1/runs/${run.id}` }).then((r) => {
+          statusAtFirstLine = r.json().status;
+        });
       }
       return false;
     });
-    const lines = events.filter((e) => e.event === 'line').map((e) => JSON.parse(e.data) as { stream: string; line: string });
-    expect(lines.filter((l) => l.stream === 'stdout').map((l) => l.line)).toEqual(['line 1', 'line 2', 'line 3', 'line 4', 'line 5', 'line 6']);
+    const lines = events
+      .filter((e) => e.event === 'line')
+      .map((e) => JSON.parse(e.data) as { stream: string; line: string });
+    expect(lines.filter((l) => l.stream === 'stdout').map((l) => l.line)).toEqual([
+      'line 1',
+      'line 2',
+      'line 3',
+      'line 4',
+      'line 5',
+      'line 6',
+    ]);
     expect(lines).toContainEqual(expect.objectContaining({ stream: 'stderr', line: 'to stderr' }));
     expect(events.at(-1)).toMatchObject({ event: 'end', data: '{"reason":"completed"}' });
     // Live: the first line arrived while the step was still running, well before the last.
@@ -47,7 +61,12 @@ describe('step logs', () => {
 
     const third = events.filter((e) => e.event === 'line')[2]!;
     const rest = await readSse(await follow(run.id, { 'last-event-id': third.id! }));
-    expect(rest.filter((e) => e.event === 'line').map((e) => e.data)).toEqual(events.filter((e) => e.event === 'line').slice(3).map((e) => e.data));
+    expect(rest.filter((e) => e.event === 'line').map((e) => e.data)).toEqual(
+      events
+        .filter((e) => e.event === 'line')
+        .slice(3)
+        .map((e) => e.data),
+    );
     expect(rest.at(-1)!.event).toBe('end');
     expect((await waitForRun(api, run.id)).status).toBe('succeeded');
   });
@@ -57,19 +76,29 @@ describe('step logs', () => {
     const jsonl = await api.call('viewer', { method: 'GET', url: `/v1/runs/${run.id}/steps/talk/logs` });
     expect(jsonl.statusCode).toBe(200);
     expect(jsonl.headers['content-type']).toMatch(/application\/x-ndjson/);
-    const parsed = jsonl.body.trim().split('\n').map((l) => JSON.parse(l));
+    const parsed = jsonl.body
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(parsed.filter((l) => l.stream === 'stdout').map((l) => l.line)).toHaveLength(6);
     expect(parsed[0]).toMatchObject({ ts: expect.any(String), stream: expect.any(String), line: expect.any(String) });
     const text = await api.call('viewer', { method: 'GET', url: `/v1/runs/${run.id}/steps/talk/logs?format=text` });
     expect(text.headers['content-type']).toMatch(/^text\/plain/);
     expect(text.body).toContain('line 3\nline 4\n');
-    expect((await api.call('viewer', { method: 'GET', url: `/v1/runs/${run.id}/steps/nope/logs` })).statusCode).toBe(404);
+    expect((await api.call('viewer', { method: 'GET', url: `/v1/runs/${run.id}/steps/nope/logs` })).statusCode).toBe(
+      404,
+    );
     // A cache hit ran nothing itself: its log is the one of the run it came from.
     const cached = await waitForRun(api, (await startRun(api, 'chatty')).id);
     expect(cached.steps[0]).toMatchObject({ status: 'cached', cachedFromRun: expect.any(String) });
-    const borrowed = await api.call('viewer', { method: 'GET', url: `/v1/runs/${cached.id}/steps/talk/logs?format=text` });
+    const borrowed = await api.call('viewer', {
+      method: 'GET',
+      url: `/v1/runs/${cached.id}/steps/talk/logs?format=text`,
+    });
     expect(borrowed.body).toContain('line 6\n');
-    expect((await api.call('viewer', { method: 'GET', url: `/v1/runs/${run.id}/steps/..%2Fx/logs` })).statusCode).toBe(400);
+    expect((await api.call('viewer', { method: 'GET', url: `/v1/runs/${run.id}/steps/..%2Fx/logs` })).statusCode).toBe(
+      400,
+    );
   });
 
   it('stops streaming when the client goes away', async () => {

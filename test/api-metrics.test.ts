@@ -11,7 +11,9 @@ describe('/metrics', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.body).toMatch(/^sluice_process_resident_memory_bytes \d+/m);
-    expect(res.body).toMatch(/sluice_http_request_duration_seconds_count\{method="GET",route="\/v1\/runs\/:id",status="404"\} 1/);
+    expect(res.body).toMatch(
+      /sluice_http_request_duration_seconds_count\{method="GET",route="\/v1\/runs\/:id",status="404"\} 1/,
+    );
     expect(res.body).not.toContain('no-such-run');
   });
 });

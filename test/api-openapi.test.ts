@@ -6,18 +6,29 @@ import { loadConfig } from '../core/config.js';
 import { servedRoutes } from './support/route-roles.js';
 import { useHarness } from './support/harness.js';
 
-type Operation = { parameters?: { in: string; name: string; schema: object }[]; requestBody?: { content: Record<string, { schema: object }> };
-  responses: Record<string, { content?: Record<string, { schema: object }> }>; summary?: string };
+type Operation = {
+  parameters?: { in: string; name: string; schema: object }[];
+  requestBody?: { content: Record<string, { schema: object }> };
+  responses: Record<string, { content?: Record<string, { schema: object }> }>;
+  summary?: string;
+};
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 
 describe('the OpenAPI document', () => {
   const h = useHarness();
   let server: ReturnType<typeof Fastify>;
-  let doc: { openapi: string; info: { title: string }; paths: Record<string, Record<string, Operation>>; components?: unknown };
+  let doc: {
+    openapi: string;
+    info: { title: string };
+    paths: Record<string, Record<string, Operation>>;
+    components?: unknown;
+  };
   beforeAll(async () => {
     server = Fastify({ logger: false });
     const config = loadConfig({ SLUICE_DATA_DIR: h.dir, SLUICE_LOG_LEVEL: 'silent' });
-    await server.register(sluiceApp, { deps: { config, db: h.db, temporal: h.client, artifacts: h.deps.artifacts, logs: h.deps.logs } });
+    await server.register(sluiceApp, {
+      deps: { config, db: h.db, temporal: h.client, artifacts: h.deps.artifacts, logs: h.deps.logs },
+    });
     await server.ready();
     const res = await server.inject({ method: 'GET', url: '/openapi.json' });
     expect(res.statusCode).toBe(200);
@@ -27,8 +38,12 @@ describe('the OpenAPI document', () => {
     await server?.close();
   });
 
-  const operations = () => Object.entries(doc.paths).flatMap(([path, ops]) =>
-    Object.entries(ops).filter(([m]) => METHODS.includes(m)).map(([m, op]) => ({ path, method: m.toUpperCase(), op })));
+  const operations = () =>
+    Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops)
+        .filter(([m]) => METHODS.includes(m))
+        .map(([m, op]) => ({ path, method: m.toUpperCase(), op })),
+    );
 
   it('documents every route the server has, and only those, each with the role it needs', async () => {
     const served = (await servedRoutes(h)).filter((r) => !r.hidden);
@@ -46,19 +61,28 @@ describe('the OpenAPI document', () => {
       const where = `${method} ${path}`;
       expect(op.summary, where).toBeTruthy();
       const codes = Object.keys(op.responses);
-      expect(codes.some((c) => c.startsWith('2')), where).toBe(true);
+      expect(
+        codes.some((c) => c.startsWith('2')),
+        where,
+      ).toBe(true);
       for (const name of [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1])) {
-        expect(op.parameters?.some((p) => p.in === 'path' && p.name === name), `${where}: path param ${name}`).toBe(true);
+        expect(
+          op.parameters?.some((p) => p.in === 'path' && p.name === name),
+          `${where}: path param ${name}`,
+        ).toBe(true);
       }
       const schemas = [
         ...(op.parameters ?? []).map((p) => p.schema),
         ...Object.values(op.requestBody?.content ?? {}).map((c) => c.schema),
         ...Object.values(op.responses).flatMap((r) => Object.values(r.content ?? {}).map((c) => c.schema)),
       ];
-      for (const s of schemas) expect(() => ajv.compile(s), `${where}: ${JSON.stringify(s).slice(0, 200)}`).not.toThrow();
+      for (const s of schemas)
+        expect(() => ajv.compile(s), `${where}: ${JSON.stringify(s).slice(0, 200)}`).not.toThrow();
       // /readyz answers 503 with its own body: which check failed.
       for (const code of codes.filter((c) => Number(c) >= 400 && path.startsWith('/v1'))) {
-        expect(Object.keys(op.responses[code]!.content ?? {}), `${where} ${code}`).toEqual(['application/problem+json']);
+        expect(Object.keys(op.responses[code]!.content ?? {}), `${where} ${code}`).toEqual([
+          'application/problem+json',
+        ]);
       }
     }
     expect(JSON.stringify(doc)).not.toContain('"$ref"');

@@ -33,7 +33,10 @@ describe('runs API against a real worker', () => {
     expect(started.id).toMatch(new RegExp(`^${flagged}-\\d{14}-[a-z0-9]{4}$`));
     const run = await waitForRun(api, started.id);
     expect(run.status).toBe('succeeded');
-    expect(run.steps.map((s) => [s.id, s.status])).toEqual([['a', 'succeeded'], ['b', 'succeeded']]);
+    expect(run.steps.map((s) => [s.id, s.status])).toEqual([
+      ['a', 'succeeded'],
+      ['b', 'succeeded'],
+    ]);
     expect(run.steps[0]!.metrics).toEqual({ n: 2 });
     expect(run.steps.every((s) => s.durationMs !== null && s.durationMs >= 0)).toBe(true);
     expect(await readFile(new URL(run.steps[1]!.outputs.out!.uri), 'utf8')).toBe('sluice\n');
@@ -45,7 +48,7 @@ describe('runs API against a real worker', () => {
     expect(cancel.json().detail).toMatch(/already succeeded/);
   });
 
-  it('tags each run\'s workflow with the search attributes Temporal finds runs by', async () => {
+  it("tags each run's workflow with the search attributes Temporal finds runs by", async () => {
     const started = await startRun(api, flagged);
     const { typedSearchAttributes } = await api.h.client.workflow.getHandle(workflowIdFor(started.id)).describe();
     expect(typedSearchAttributes.get(PipelineNameKey)).toBe(flagged);
@@ -59,7 +62,10 @@ describe('runs API against a real worker', () => {
     const failed = await waitForRun(api, (await startRun(api, flagged, { params: { flag } })).id);
     expect(failed.status).toBe('failed');
     expect(failed.error).toMatch(/step b failed/);
-    expect(failed.steps.map((s) => [s.id, s.status])).toEqual([['a', 'succeeded'], ['b', 'failed']]);
+    expect(failed.steps.map((s) => [s.id, s.status])).toEqual([
+      ['a', 'succeeded'],
+      ['b', 'failed'],
+    ]);
     expect(failed.steps[1]!.error).toMatch(/exited with code 3/);
 
     await writeFile(flag, '');
@@ -74,7 +80,9 @@ describe('runs API against a real worker', () => {
     expect(a!.outputs.text!.uri).toBe(failed.steps[0]!.outputs.text!.uri);
     expect(b).toMatchObject({ id: 'b', status: 'succeeded', cacheHit: false });
 
-    const events = (await api.call('viewer', { method: 'GET', url: `/v1/events?action=run.retry&resourceId=${retry.id}` })).json();
+    const events = (
+      await api.call('viewer', { method: 'GET', url: `/v1/events?action=run.retry&resourceId=${retry.id}` })
+    ).json();
     expect(events.items).toHaveLength(1);
     expect(events.items[0].details).toEqual({ retryOf: failed.id });
   });
@@ -82,8 +90,11 @@ describe('runs API against a real worker', () => {
   it('starts one workflow for concurrent requests with the same idempotency key', async () => {
     const key = uniqueId('idem');
     const body = { params: { greeting: 'once' }, idempotencyKey: key };
-    const responses = await Promise.all([1, 2, 3, 4].map(() =>
-      api.call('operator', { method: 'POST', url: `/v1/pipelines/${flagged}/runs`, payload: body })));
+    const responses = await Promise.all(
+      [1, 2, 3, 4].map(() =>
+        api.call('operator', { method: 'POST', url: `/v1/pipelines/${flagged}/runs`, payload: body }),
+      ),
+    );
     expect(responses.map((r) => r.statusCode).sort()).toEqual([200, 200, 200, 201]);
     const ids = new Set(responses.map((r) => r.json().id));
     expect(ids.size).toBe(1);
@@ -94,11 +105,15 @@ describe('runs API against a real worker', () => {
     const query = `WorkflowId = '${workflowIdFor(id)}'`;
     await waitFor('the workflow to be visible', async () => (await api.h.client.workflow.count(query)).count > 0);
     expect((await api.h.client.workflow.count(query)).count).toBe(1);
-    const starts = (await api.call('viewer', { method: 'GET', url: `/v1/events?action=run.start&resourceId=${id}` })).json();
+    const starts = (
+      await api.call('viewer', { method: 'GET', url: `/v1/events?action=run.start&resourceId=${id}` })
+    ).json();
     expect(starts.items).toHaveLength(1);
 
     const different = await api.call('operator', {
-      method: 'POST', url: `/v1/pipelines/${flagged}/runs`, payload: { ...body, params: { greeting: 'twice' } },
+      method: 'POST',
+      url: `/v1/pipelines/${flagged}/runs`,
+      payload: { ...body, params: { greeting: 'twice' } },
     });
     expect(different.statusCode).toBe(409);
     expect(different.json().detail).toMatch(/different params/);
@@ -107,27 +122,43 @@ describe('runs API against a real worker', () => {
   it('shows a running step live and cancels the run', async () => {
     const started = await startRun(api, 'sleeper');
     // The attempt of a running step comes from the projection its activity writes on start.
-    const live = await waitForRun(api, started.id, (r) => r.steps[0]?.status === 'running' && r.steps[0]?.attempt === 1);
+    const live = await waitForRun(
+      api,
+      started.id,
+      (r) => r.steps[0]?.status === 'running' && r.steps[0]?.attempt === 1,
+    );
     expect(live.status).toBe('running');
     expect(live.steps[0]!.startedAt).not.toBeNull();
     const res = await api.call('operator', { method: 'POST', url: `/v1/runs/${started.id}/cancel` });
     expect(res.statusCode, res.body).toBe(202);
     const done = await waitForRun(api, started.id, (r) => r.status === 'cancelled', 20_000);
     expect(done.steps[0]!.status).toBe('cancelled');
-    const cancelled = (await api.call('viewer', { method: 'GET', url: `/v1/events?action=run.cancel&resourceId=${started.id}` })).json();
+    const cancelled = (
+      await api.call('viewer', { method: 'GET', url: `/v1/events?action=run.cancel&resourceId=${started.id}` })
+    ).json();
     expect(cancelled.items[0]).toMatchObject({ actor: 'test-operator', resourceType: 'run' });
   });
 
   it('names each bad param and refuses unknown pipelines and versions', async () => {
-    const bad = await api.call('operator', { method: 'POST', url: `/v1/pipelines/${flagged}/runs`, payload: { params: { greeting: 3, nope: 1 } } });
+    const bad = await api.call('operator', {
+      method: 'POST',
+      url: `/v1/pipelines/${flagged}/runs`,
+      payload: { params: { greeting: 3, nope: 1 } },
+    });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().errors).toEqual(expect.arrayContaining([
-      { path: '$.params.nope', message: expect.stringMatching(/unknown param/) },
-      { path: '$.params.greeting', message: expect.stringMatching(/expected a string/) },
-    ]));
+    expect(bad.json().errors).toEqual(
+      expect.arrayContaining([
+        { path: '$.params.nope', message: expect.stringMatching(/unknown param/) },
+        { path: '$.params.greeting', message: expect.stringMatching(/expected a string/) },
+      ]),
+    );
     const missing = await api.call('operator', { method: 'POST', url: '/v1/pipelines/ghost/runs', payload: {} });
     expect(missing.statusCode).toBe(404);
-    const version = await api.call('operator', { method: 'POST', url: '/v1/runs', payload: { pipeline: flagged, version: 9 } });
+    const version = await api.call('operator', {
+      method: 'POST',
+      url: '/v1/runs',
+      payload: { pipeline: flagged, version: 9 },
+    });
     expect(version.statusCode).toBe(404);
     expect(version.json().detail).toMatch(`${flagged}@9`);
   });

@@ -16,8 +16,18 @@ steps:
     env: { N: "\${params.n}" }
 `;
 
-interface Schedule { name: string; scheduleId: string; paused: boolean; note: string | null; cron?: string; every?: string; version: number;
-  params: Record<string, unknown>; nextRunTimes: string[]; recentRuns: { workflowId: string; runId: string | null; status: string | null }[] }
+interface Schedule {
+  name: string;
+  scheduleId: string;
+  paused: boolean;
+  note: string | null;
+  cron?: string;
+  every?: string;
+  version: number;
+  params: Record<string, unknown>;
+  nextRunTimes: string[];
+  recentRuns: { workflowId: string; runId: string | null; status: string | null }[];
+}
 
 describe('schedules on Temporal Schedules', () => {
   const created: string[] = [];
@@ -30,34 +40,58 @@ describe('schedules on Temporal Schedules', () => {
   });
 
   const create = async (body: Record<string, unknown>) => {
-    const res = await api.call('operator', { method: 'POST', url: '/v1/schedules', payload: { pipeline: 'retrain', ...body } });
+    const res = await api.call('operator', {
+      method: 'POST',
+      url: '/v1/schedules',
+      payload: { pipeline: 'retrain', ...body },
+    });
     if (res.statusCode === 201) created.push(body.name as string);
     return res;
   };
-  const get = async (name: string): Promise<Schedule> => (await api.call('viewer', { method: 'GET', url: `/v1/schedules/${name}` })).json();
+  const get = async (name: string): Promise<Schedule> =>
+    (await api.call('viewer', { method: 'GET', url: `/v1/schedules/${name}` })).json();
 
   it('creates a cron schedule with its next run times, lists, pauses and resumes it', async () => {
     const name = uniqueId('nightly');
     const res = await create({ name, cron: '0 3 * * *', params: { n: '5' } });
     expect(res.statusCode, res.body).toBe(201);
     const s: Schedule = res.json();
-    expect(s).toMatchObject({ name, scheduleId: `sched-${name}`, cron: '0 3 * * *', version: 1, params: { n: 5 }, paused: false });
+    expect(s).toMatchObject({
+      name,
+      scheduleId: `sched-${name}`,
+      cron: '0 3 * * *',
+      version: 1,
+      params: { n: 5 },
+      paused: false,
+    });
     expect(s.nextRunTimes.length).toBeGreaterThanOrEqual(3);
     for (const t of s.nextRunTimes) expect(t).toMatch(/T03:00:00(\.000)?Z$/);
     expect(Date.parse(s.nextRunTimes[1]!) - Date.parse(s.nextRunTimes[0]!)).toBe(24 * 3600_000);
 
     const listed = await waitFor('the schedule to be listed', async () => {
-      const items: Schedule[] = (await api.call('viewer', { method: 'GET', url: '/v1/schedules?pipeline=retrain' })).json().items;
+      const items: Schedule[] = (
+        await api.call('viewer', { method: 'GET', url: '/v1/schedules?pipeline=retrain' })
+      ).json().items;
       return items.find((i) => i.name === name);
     });
     expect(listed.cron).toBe('0 3 * * *');
 
-    const paused = await api.call('operator', { method: 'POST', url: `/v1/schedules/${name}/pause`, payload: { note: 'data freeze' } });
+    const paused = await api.call('operator', {
+      method: 'POST',
+      url: `/v1/schedules/${name}/pause`,
+      payload: { note: 'data freeze' },
+    });
     expect(paused.json()).toMatchObject({ paused: true, note: 'data freeze' });
     const resumed = await api.call('operator', { method: 'POST', url: `/v1/schedules/${name}/resume` });
     expect(resumed.json().paused, resumed.body).toBe(false);
-    const events = (await api.call('viewer', { method: 'GET', url: `/v1/events?resourceType=schedule&resourceId=${name}` })).json();
-    expect(events.items.map((e: { action: string }) => e.action)).toEqual(['schedule.resume', 'schedule.pause', 'schedule.create']);
+    const events = (
+      await api.call('viewer', { method: 'GET', url: `/v1/events?resourceType=schedule&resourceId=${name}` })
+    ).json();
+    expect(events.items.map((e: { action: string }) => e.action)).toEqual([
+      'schedule.resume',
+      'schedule.pause',
+      'schedule.create',
+    ]);
   });
 
   it('triggers a run now, which shows up as a scheduled run', async () => {
@@ -81,7 +115,9 @@ describe('schedules on Temporal Schedules', () => {
     expect(cron).toMatchObject({ status: 400, errors: [{ path: '$.cron', message: expect.stringMatching(/61/) }] });
     expect((await create({ name, cron: '* * * *' })).json().errors[0].message).toMatch(/five fields/);
     expect((await create({ name, cron: '@daily', every: '1h' })).json().errors[0].message).toMatch(/exactly one/);
-    expect((await create({ name, every: '10ms' })).json().errors).toEqual([{ path: '$.every', message: 'must be at least 1s' }]);
+    expect((await create({ name, every: '10ms' })).json().errors).toEqual([
+      { path: '$.every', message: 'must be at least 1s' },
+    ]);
     expect((await create({ name, every: '1h', timezone: 'Mars/Olympus' })).json().errors[0].path).toBe('$.timezone');
     expect((await create({ name, every: '1h', params: { n: 'many' } })).json().errors[0].path).toBe('$.params.n');
     expect((await create({ name, every: '1h', pipeline: 'ghost' })).statusCode).toBe(404);

@@ -35,7 +35,11 @@ steps:
     command: [sh, -c, 'echo "about to fail"; exit 4']
 `;
 
-interface Result { code: number; stdout: string; stderr: string }
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 describe('the sluice CLI against a running stack', () => {
   let stack: Stack;
@@ -44,24 +48,39 @@ describe('the sluice CLI against a running stack', () => {
   const failName = `fail-${uniqueId('p')}`;
 
   /** Runs the CLI as a user would: a child process, key found in the data dir, stdout not a TTY. */
-  const sluice = (args: string[], env: Record<string, string> = {}): Promise<Result> => new Promise((resolve) => {
-    execFile(process.execPath, [join(root, 'bin/sluice.js'), ...args], {
-      cwd: root, timeout: 60_000,
-      env: { PATH: process.env.PATH, SLUICE_API_URL: stack.apiUrl, SLUICE_DATA_DIR: dataDir, ...env },
-    }, (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }));
-  });
+  const sluice = (args: string[], env: Record<string, string> = {}): Promise<Result> =>
+    new Promise((resolve) => {
+      execFile(
+        process.execPath,
+        [join(root, 'bin/sluice.js'), ...args],
+        {
+          cwd: root,
+          timeout: 60_000,
+          env: { PATH: process.env.PATH, SLUICE_API_URL: stack.apiUrl, SLUICE_DATA_DIR: dataDir, ...env },
+        },
+        (error, stdout, stderr) =>
+          resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+      );
+    });
 
   beforeAll(async () => {
     installQuietTemporalRuntime('WARN');
     dataDir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
     const config = loadConfig({
-      SLUICE_DATA_DIR: dataDir, SLUICE_PORT: String(await freePort()), SLUICE_TEMPORAL_ADDRESS: inject('temporalAddress'),
-      SLUICE_TASK_QUEUE: uniqueId('cli'), SLUICE_EXECUTOR: 'process', SLUICE_LOG_LEVEL: 'warn',
+      SLUICE_DATA_DIR: dataDir,
+      SLUICE_PORT: String(await freePort()),
+      SLUICE_TEMPORAL_ADDRESS: inject('temporalAddress'),
+      SLUICE_TASK_QUEUE: uniqueId('cli'),
+      SLUICE_EXECUTOR: 'process',
+      SLUICE_LOG_LEVEL: 'warn',
     });
     stack = await startStack(config, () => {});
     await writeFile(join(dataDir, 'ok.yaml'), ok(okName));
     await writeFile(join(dataDir, 'fail.yaml'), failing(failName));
-    await writeFile(join(dataDir, 'bad.yaml'), `apiVersion: sluice/v1\nname: bad\nsteps:\n  - id: a\n    imag: busybox\n`);
+    await writeFile(
+      join(dataDir, 'bad.yaml'),
+      `apiVersion: sluice/v1\nname: bad\nsteps:\n  - id: a\n    imag: busybox\n`,
+    );
   });
   afterAll(async () => {
     await stack?.stop();
@@ -77,7 +96,9 @@ describe('the sluice CLI against a running stack', () => {
 
     const bad = await sluice(['pipelines', 'apply', '-f', join(dataDir, 'bad.yaml')]);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toBe("error: invalid pipeline spec\n  $.steps[0].image: Invalid input: expected string, received undefined\n  $.steps[0].imag: unknown field 'imag'\n");
+    expect(bad.stderr).toBe(
+      "error: invalid pipeline spec\n  $.steps[0].image: Invalid input: expected string, received undefined\n  $.steps[0].imag: unknown field 'imag'\n",
+    );
   });
 
   it('runs with --follow: step progress, exit 0 on success and 1 on failure', async () => {
@@ -118,7 +139,17 @@ describe('the sluice CLI against a running stack', () => {
 
   it('creates, pauses and deletes a schedule', async () => {
     const name = uniqueId('nightly');
-    const created = await sluice(['schedules', 'create', name, '--pipeline', okName, '--cron', '0 3 * * *', '-p', 'greeting=night']);
+    const created = await sluice([
+      'schedules',
+      'create',
+      name,
+      '--pipeline',
+      okName,
+      '--cron',
+      '0 3 * * *',
+      '-p',
+      'greeting=night',
+    ]);
     expect(created.code, created.stderr).toBe(0);
     expect(created.stdout).toMatch(new RegExp(`^${name}  ${okName} v1  cron 0 3 \\* \\* \\*  active\\n`));
     expect(created.stdout).toMatch(/next: \d{4}-\d\d-\d\d 03:00:00/);

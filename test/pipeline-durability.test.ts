@@ -26,12 +26,19 @@ describe('durability: a worker killed mid-step', () => {
 
   it('re-attaches to the still-running container: the step ran exactly once and the run completes', async () => {
     const workDir = await mkdtemp(join(tmpdir(), 'sluice-durable-'));
-    const schema = (await pg.db.selectNoFrom((eb) => eb.fn<string>('current_schema', []).as('s')).executeTakeFirstOrThrow()).s;
+    const schema = (
+      await pg.db.selectNoFrom((eb) => eb.fn<string>('current_schema', []).as('s')).executeTakeFirstOrThrow()
+    ).s;
     const env = {
-      SLUICE_TEMPORAL_ADDRESS: inject('temporalAddress'), SLUICE_TASK_QUEUE: h.taskQueue, DATABASE_URL: testServices.postgresUrl,
-      SLUICE_DB_SCHEMA: schema, SLUICE_DATA_DIR: workDir, SLUICE_EXECUTOR: 'docker',
+      SLUICE_TEMPORAL_ADDRESS: inject('temporalAddress'),
+      SLUICE_TASK_QUEUE: h.taskQueue,
+      DATABASE_URL: testServices.postgresUrl,
+      SLUICE_DB_SCHEMA: schema,
+      SLUICE_DATA_DIR: workDir,
+      SLUICE_EXECUTOR: 'docker',
     };
-    const input = runInput(planFrom(`
+    const input = runInput(
+      planFrom(`
 apiVersion: sluice/v1
 name: durable
 steps:
@@ -39,12 +46,16 @@ steps:
     image: ${testServices.images.busybox}
     command: [sh, -c, 'echo started >> /sluice/outputs/starts; sleep 4; echo done > /sluice/outputs/result']
     outputs: [starts, result]
-`));
+`),
+    );
     const first = await spawnWorkerProcess(env);
     const handle = await startRunWorkflow(h, input);
     const filters = { label: [`sluice.run=${input.runId}`] };
-    const container = await waitFor('the step\'s container to run', async () =>
-      (await docker.listContainers({ filters })).find((c) => c.State === 'running'), 20_000);
+    const container = await waitFor(
+      "the step's container to run",
+      async () => (await docker.listContainers({ filters })).find((c) => c.State === 'running'),
+      20_000,
+    );
     expect(container.State).toBe('running');
     first.kill('SIGKILL');
 

@@ -80,7 +80,8 @@ steps:
   });
 
   it('fails the run naming the step, and kills a container that passes its timeout', async () => {
-    const input = runInput(planFrom(`
+    const input = runInput(
+      planFrom(`
 apiVersion: sluice/v1
 name: slow
 steps:
@@ -88,7 +89,8 @@ steps:
     image: ${BUSYBOX}
     command: [sleep, '60']
     timeout: 2s
-`));
+`),
+    );
     const t0 = Date.now();
     const { error } = await runToEnd(h, input);
     expect(error?.cause?.message).toMatch(/step sleepy failed: timed out after 2000 ms/);
@@ -99,20 +101,28 @@ steps:
   });
 
   it('fails at once, without retrying, on a missing image', async () => {
-    const { status, error } = await runToEnd(h, runInput(planFrom(`
+    const { status, error } = await runToEnd(
+      h,
+      runInput(
+        planFrom(`
 apiVersion: sluice/v1
 name: noimage
 steps:
   - id: x
     image: sluice/does-not-exist:1
     retries: { attempts: 5 }
-`)));
+`),
+      ),
+    );
     expect(status).toBeUndefined();
-    expect(error?.cause?.message).toMatch(/step x failed: image "sluice\/does-not-exist:1" is not on this Docker engine/);
+    expect(error?.cause?.message).toMatch(
+      /step x failed: image "sluice\/does-not-exist:1" is not on this Docker engine/,
+    );
   });
 
   it('cancelling a run kills and removes its running containers', async () => {
-    const input = runInput(planFrom(`
+    const input = runInput(
+      planFrom(`
 apiVersion: sluice/v1
 name: cancelme
 steps:
@@ -122,9 +132,14 @@ steps:
   - id: b
     image: ${BUSYBOX}
     command: [sleep, '120']
-`));
+`),
+    );
     const handle = await startRunWorkflow(h, input);
-    await waitFor('two running containers', async () => (await containersOf(input.runId)).filter((c) => c.State === 'running').length === 2, 20_000);
+    await waitFor(
+      'two running containers',
+      async () => (await containersOf(input.runId)).filter((c) => c.State === 'running').length === 2,
+      20_000,
+    );
     await handle.cancel();
     await expect(handle.result()).rejects.toThrow();
     expect(await containersOf(input.runId)).toEqual([]);

@@ -41,7 +41,12 @@ describe('runPipeline with the process executor', () => {
     const { status, error } = await runToEnd(h, input);
     expect(error).toBeUndefined();
     expect(status!.state).toBe('succeeded');
-    expect(status!.steps.map((s) => [s.id, s.state])).toEqual([['a', 'succeeded'], ['b', 'succeeded'], ['c', 'succeeded'], ['d', 'succeeded']]);
+    expect(status!.steps.map((s) => [s.id, s.state])).toEqual([
+      ['a', 'succeeded'],
+      ['b', 'succeeded'],
+      ['c', 'succeeded'],
+      ['d', 'succeeded'],
+    ]);
     const both = status!.steps.find((s) => s.id === 'd')!.outputs.both!;
     const local = new URL(both.uri).pathname;
     expect(await readFile(local, 'utf8')).toBe('SLUICE\neciuls\n');

@@ -10,15 +10,21 @@ import { startStack } from '../workers/stack.js';
 
 describe('the embedded stack', () => {
   const dirs: string[] = [];
-  afterAll(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
+  afterAll(async () => {
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
 
   it('starts everything, answers health checks, stops cleanly, and restarts on the same data dir', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'sluice-stack-'));
     dirs.push(dataDir);
     const env = {
-      SLUICE_DATA_DIR: dataDir, SLUICE_PORT: String(await freePort()), SLUICE_TEMPORAL_PORT: String(await freePort()),
-      SLUICE_TEMPORAL_UI_PORT: String(await freePort()), SLUICE_TEMPORAL_BIN: inject('temporalBinary'),
-      SLUICE_EXECUTOR: 'process', SLUICE_LOG_LEVEL: 'warn',
+      SLUICE_DATA_DIR: dataDir,
+      SLUICE_PORT: String(await freePort()),
+      SLUICE_TEMPORAL_PORT: String(await freePort()),
+      SLUICE_TEMPORAL_UI_PORT: String(await freePort()),
+      SLUICE_TEMPORAL_BIN: inject('temporalBinary'),
+      SLUICE_EXECUTOR: 'process',
+      SLUICE_LOG_LEVEL: 'warn',
     };
     const config = loadConfig(env);
     const progress: string[] = [];
@@ -59,13 +65,20 @@ describe('the embedded stack', () => {
     const port = await freePort();
     // As if the previous stack died with SIGKILL: its dev server still holds the port and the file.
     const leftover = await startDevServer({
-      binary: inject('temporalBinary'), dbFile: join(dataDir, 'temporal.db'), port, headless: true,
+      binary: inject('temporalBinary'),
+      dbFile: join(dataDir, 'temporal.db'),
+      port,
+      headless: true,
       pidFile: join(dataDir, 'temporal.pid'),
     });
     const config = loadConfig({
-      SLUICE_DATA_DIR: dataDir, SLUICE_PORT: String(await freePort()), SLUICE_TEMPORAL_PORT: String(port),
-      SLUICE_TEMPORAL_UI_PORT: String(await freePort()), SLUICE_TEMPORAL_BIN: inject('temporalBinary'),
-      SLUICE_EXECUTOR: 'process', SLUICE_LOG_LEVEL: 'warn',
+      SLUICE_DATA_DIR: dataDir,
+      SLUICE_PORT: String(await freePort()),
+      SLUICE_TEMPORAL_PORT: String(port),
+      SLUICE_TEMPORAL_UI_PORT: String(await freePort()),
+      SLUICE_TEMPORAL_BIN: inject('temporalBinary'),
+      SLUICE_EXECUTOR: 'process',
+      SLUICE_LOG_LEVEL: 'warn',
     });
     const stack = await startStack(config, () => {});
     try {

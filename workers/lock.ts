@@ -27,7 +27,10 @@ export async function acquireDataDirLock(dataDir: string): Promise<() => Promise
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
       if (pid && pidExists(pid)) {
-        throw new Error(`another Sluice (pid ${pid}) is already running with data dir ${dataDir}; stop it first or set SLUICE_DATA_DIR`, { cause: err });
+        throw new Error(
+          `another Sluice (pid ${pid}) is already running with data dir ${dataDir}; stop it first or set SLUICE_DATA_DIR`,
+          { cause: err },
+        );
       }
       await rm(file, { force: true });
     }

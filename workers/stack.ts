@@ -36,7 +36,11 @@ export async function startStack(config: Readonly<Config>, progress: Progress): 
   const stops: Array<() => Promise<unknown>> = [];
   const stop = async () => {
     for (const s of stops.reverse()) {
-      try { await s(); } catch (err) { progress(`while stopping: ${(err as Error).message}`); }
+      try {
+        await s();
+      } catch (err) {
+        progress(`while stopping: ${(err as Error).message}`);
+      }
     }
   };
   try {
@@ -46,25 +50,39 @@ export async function startStack(config: Readonly<Config>, progress: Progress): 
     let temporalAddress = config.temporal.address;
     let dev: DevServer | undefined;
     if (!temporalAddress) {
-      const binary = await resolveTemporalBinary({ explicit: config.temporal.bin, toolsDir: config.toolsDir, progress });
+      const binary = await resolveTemporalBinary({
+        explicit: config.temporal.bin,
+        toolsDir: config.toolsDir,
+        progress,
+      });
       progress(`starting Temporal dev server (history in ${join(config.dataDir, 'temporal.db')})`);
       await mkdir(join(config.dataDir, 'logs'), { recursive: true });
       dev = await startDevServer({
-        binary, dbFile: join(config.dataDir, 'temporal.db'), port: config.temporal.devServerPort,
-        uiPort: config.temporal.uiPort, namespace: config.temporal.namespace,
-        logFile: join(config.dataDir, 'logs', 'temporal.log'), pidFile: join(config.dataDir, 'temporal.pid'),
+        binary,
+        dbFile: join(config.dataDir, 'temporal.db'),
+        port: config.temporal.devServerPort,
+        uiPort: config.temporal.uiPort,
+        namespace: config.temporal.namespace,
+        logFile: join(config.dataDir, 'logs', 'temporal.log'),
+        pidFile: join(config.dataDir, 'temporal.pid'),
       });
       stops.push(() => dev!.stop());
       temporalAddress = dev.address;
     }
 
-    progress(config.databaseUrl ? 'connecting to PostgreSQL' : `opening embedded PGlite in ${join(config.dataDir, 'pglite')}`);
+    progress(
+      config.databaseUrl ? 'connecting to PostgreSQL' : `opening embedded PGlite in ${join(config.dataDir, 'pglite')}`,
+    );
     const db = await openDb(dbTarget(config));
     stops.push(() => db.destroy());
     const applied = await migrateToLatest(db);
     progress(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
     const adminKey = await ensureAdminKey(db, config.dataDir);
-    progress(adminKey.created ? `created an admin API key in ${adminKey.path} (readable by you only)` : `admin API key: ${adminKey.path}`);
+    progress(
+      adminKey.created
+        ? `created an admin API key in ${adminKey.path} (readable by you only)`
+        : `admin API key: ${adminKey.path}`,
+    );
 
     // With PostgreSQL the worker gets its own pool with asynchronous commits (see DbTarget).
     const workerDb = config.databaseUrl ? await openDb({ ...dbTarget(config), asyncCommit: true }) : db;
@@ -80,7 +98,9 @@ export async function startStack(config: Readonly<Config>, progress: Progress): 
 
     progress('bundling workflows and starting the worker');
     const worker = await createWorker({
-      connection: nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
+      connection: nativeConnection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
       maxConcurrentActivities: config.workerConcurrency,
       deps,
     });
@@ -95,7 +115,13 @@ export async function startStack(config: Readonly<Config>, progress: Progress): 
     stops.push(() => server.close());
 
     return {
-      apiUrl, temporalAddress, temporalUiUrl: dev?.uiUrl, temporalPid: dev?.pid, executor: deps.defaultExecutor, server, stop,
+      apiUrl,
+      temporalAddress,
+      temporalUiUrl: dev?.uiUrl,
+      temporalPid: dev?.pid,
+      executor: deps.defaultExecutor,
+      server,
+      stop,
     };
   } catch (err) {
     await stop();

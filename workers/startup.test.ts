@@ -36,7 +36,9 @@ describe('every entry point starts the same way', () => {
   });
 
   it('any other failure exits 1 naming what failed; a good start does not exit', async () => {
-    const failed = await start(stack, {}, async () => { throw new Error('port in use'); });
+    const failed = await start(stack, {}, async () => {
+      throw new Error('port in use');
+    });
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain('[sluice] the embedded stack failed: port in use');
     expect((await start(stack, {})).code).toBeUndefined();

@@ -23,7 +23,8 @@ export function sdkLogLevel(level: Config['logLevel']): LogLevel {
 }
 
 function requireSharedServices(config: Readonly<Config>, role: string): void {
-  if (!config.temporal.address) throw new ConfigError(`SLUICE_TEMPORAL_ADDRESS is required for ${role} (host:port of Temporal)`);
+  if (!config.temporal.address)
+    throw new ConfigError(`SLUICE_TEMPORAL_ADDRESS is required for ${role} (host:port of Temporal)`);
   if (!config.databaseUrl) throw new ConfigError(`DATABASE_URL is required for ${role} (postgres://…)`);
 }
 

@@ -6,19 +6,25 @@ import { buildActivityDeps } from './activity-deps.js';
 import { runEntryPoint } from './startup.js';
 import { createWorker } from './worker.js';
 
-void runEntryPoint({ name: 'sluice-worker', role: 'a standalone worker', split: true, runsWorkers: true }, async (config, say) => {
-  const db = await openDb({ ...dbTarget(config), asyncCommit: true });
-  await migrateToLatest(db);
-  const deps = await buildActivityDeps(config, db);
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
-  const worker = await createWorker({
-    connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
-    maxConcurrentActivities: config.workerConcurrency, deps,
-  });
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => worker.shutdown());
-  say(`worker ready: task queue ${config.temporal.taskQueue}, executor ${deps.defaultExecutor}, pid ${process.pid}`);
-  await worker.run();
-  await connection.close();
-  await db.destroy();
-  say('stopped');
-});
+void runEntryPoint(
+  { name: 'sluice-worker', role: 'a standalone worker', split: true, runsWorkers: true },
+  async (config, say) => {
+    const db = await openDb({ ...dbTarget(config), asyncCommit: true });
+    await migrateToLatest(db);
+    const deps = await buildActivityDeps(config, db);
+    const connection = await NativeConnection.connect({ address: config.temporal.address });
+    const worker = await createWorker({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      maxConcurrentActivities: config.workerConcurrency,
+      deps,
+    });
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => worker.shutdown());
+    say(`worker ready: task queue ${config.temporal.taskQueue}, executor ${deps.defaultExecutor}, pid ${process.pid}`);
+    await worker.run();
+    await connection.close();
+    await db.destroy();
+    say('stopped');
+  },
+);

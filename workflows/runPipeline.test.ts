@@ -14,7 +14,11 @@ import { waitFor } from '../test/support/wait.js';
 import { planFrom } from '../test/support/workflow-runs.js';
 import { runPipeline, statusQuery } from './runPipeline.js';
 
-interface Call { input: ExecuteStepInput; signal: AbortSignal; settle(r: () => StepResult): void }
+interface Call {
+  input: ExecuteStepInput;
+  signal: AbortSignal;
+  settle(r: () => StepResult): void;
+}
 
 /** Fake activities the test steers: each executeStep waits until the test succeeds or fails it. */
 class FakeActivities {
@@ -95,22 +99,34 @@ afterAll(async () => {
 async function withWorker<T>(fake: FakeActivities, body: (taskQueue: string) => Promise<T>): Promise<T> {
   const taskQueue = uniqueId('tq-mocked');
   const worker = await Worker.create({
-    connection: native, taskQueue, workflowBundle: await workflowBundle(), activities: fake.activities,
+    connection: native,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: fake.activities,
     // The step heartbeat timeout is 15 s; heartbeats (and with them cancellations) would otherwise wait 12 s.
     maxHeartbeatThrottleInterval: '50ms',
   });
   return worker.runUntil(body(taskQueue));
 }
 
-function start(taskQueue: string, plan: Plan, extra: Partial<RunPipelineInput> = {}): Promise<WorkflowHandle<typeof runPipeline>> {
+function start(
+  taskQueue: string,
+  plan: Plan,
+  extra: Partial<RunPipelineInput> = {},
+): Promise<WorkflowHandle<typeof runPipeline>> {
   const runId = uniqueId(plan.pipeline);
   return client.workflow.start(runPipeline, {
-    taskQueue, workflowId: workflowIdFor(runId), args: [{ runId, plan, trigger: 'test', ...extra }],
+    taskQueue,
+    workflowId: workflowIdFor(runId),
+    args: [{ runId, plan, trigger: 'test', ...extra }],
   });
 }
 
 async function failureOf(handle: WorkflowHandle): Promise<Error | undefined> {
-  const err = await handle.result().then(() => undefined, (e: unknown) => e);
+  const err = await handle.result().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(WorkflowFailedError);
   return (err as WorkflowFailedError).cause;
 }
@@ -125,14 +141,21 @@ params:
   deploy: { type: boolean, default: false }
 settings: { ${settings} }
 steps:
-${steps.trim().split('\n').map((l) => `  - ${l.trim()}`).join('\n')}
+${steps
+  .trim()
+  .split('\n')
+  .map((l) => `  - ${l.trim()}`)
+  .join('\n')}
 `);
 }
 
 describe('runPipeline with mocked activities', () => {
-  it('never runs more steps at once than the plan\'s parallelism', async () => {
+  it("never runs more steps at once than the plan's parallelism", async () => {
     const fake = new FakeActivities();
-    const plan = pipeline(['a', 'b', 'c', 'd', 'e'].map((id) => `{ id: ${id}, image: x }`).join('\n'), 'parallelism: 2');
+    const plan = pipeline(
+      ['a', 'b', 'c', 'd', 'e'].map((id) => `{ id: ${id}, image: x }`).join('\n'),
+      'parallelism: 2',
+    );
     const result = await withWorker(fake, async (tq) => {
       const handle = await start(tq, plan);
       for (const id of ['a', 'b', 'c', 'd', 'e']) await fake.succeed(id);
@@ -156,7 +179,11 @@ describe('runPipeline with mocked activities', () => {
       await fake.running('report');
       const later = await handle.query(statusQuery);
       expect(states(later)).toEqual({ train: 'succeeded', report: 'running' });
-      expect(later.steps[0]).toMatchObject({ metrics: { accuracy: 0.9 }, startedAt: expect.any(String), finishedAt: expect.any(String) });
+      expect(later.steps[0]).toMatchObject({
+        metrics: { accuracy: 0.9 },
+        startedAt: expect.any(String),
+        finishedAt: expect.any(String),
+      });
       await fake.succeed('report');
       expect((await handle.result()).state).toBe('succeeded');
     });
@@ -176,18 +203,39 @@ describe('runPipeline with mocked activities', () => {
       await fake.succeed('retrain');
       return handle.result();
     });
-    expect(states(result)).toEqual({ train: 'succeeded', deploy: 'skipped', announce: 'skipped', retrain: 'succeeded', publish: 'skipped' });
+    expect(states(result)).toEqual({
+      train: 'succeeded',
+      deploy: 'skipped',
+      announce: 'skipped',
+      retrain: 'succeeded',
+      publish: 'skipped',
+    });
     expect(fake.started).toEqual(['train', 'retrain']);
     expect(fake.lastRecord()).toMatchObject({ state: 'succeeded' });
     // Skipped steps ran no activity: the run's final record projects them.
-    expect(Object.fromEntries(fake.lastRecord().steps.map((s) => [s.id, s.state]))).toEqual({ deploy: 'skipped', announce: 'skipped', publish: 'skipped' });
+    expect(Object.fromEntries(fake.lastRecord().steps.map((s) => [s.id, s.state]))).toEqual({
+      deploy: 'skipped',
+      announce: 'skipped',
+      publish: 'skipped',
+    });
   });
 
   it('reuses the results a retry carries over instead of running those steps', async () => {
     const fake = new FakeActivities();
     const data: ArtifactRef = { uri: 'file:///store/data', sha256: 'a'.repeat(64), size: 4, kind: 'file' };
-    const plan = pipeline('{ id: prep, image: x, outputs: [data.csv] }\n{ id: train, image: x, inputs: { data.csv: steps.prep.outputs.data.csv } }');
-    const reuse = { prep: { status: 'succeeded' as const, outputs: { 'data.csv': data }, metrics: { rows: 4 }, attempt: 1, durationMs: 1, cachedFromRun: 'earlier' } };
+    const plan = pipeline(
+      '{ id: prep, image: x, outputs: [data.csv] }\n{ id: train, image: x, inputs: { data.csv: steps.prep.outputs.data.csv } }',
+    );
+    const reuse = {
+      prep: {
+        status: 'succeeded' as const,
+        outputs: { 'data.csv': data },
+        metrics: { rows: 4 },
+        attempt: 1,
+        durationMs: 1,
+        cachedFromRun: 'earlier',
+      },
+    };
     const result = await withWorker(fake, async (tq) => {
       const handle = await start(tq, plan, { reuse });
       const train = await fake.running('train');
@@ -196,29 +244,51 @@ describe('runPipeline with mocked activities', () => {
       return handle.result();
     });
     expect(fake.started).toEqual(['train']);
-    expect(result.steps[0]).toMatchObject({ id: 'prep', state: 'cached', cacheHit: true, cachedFromRun: 'earlier', metrics: { rows: 4 } });
-    expect(fake.lastRecord().steps).toEqual([{ id: 'prep', state: 'cached', outputs: { 'data.csv': data }, metrics: { rows: 4 }, cachedFromRun: 'earlier' }]);
+    expect(result.steps[0]).toMatchObject({
+      id: 'prep',
+      state: 'cached',
+      cacheHit: true,
+      cachedFromRun: 'earlier',
+      metrics: { rows: 4 },
+    });
+    expect(fake.lastRecord().steps).toEqual([
+      { id: 'prep', state: 'cached', outputs: { 'data.csv': data }, metrics: { rows: 4 }, cachedFromRun: 'earlier' },
+    ]);
   });
 
   it('onFailure: cancel stops the running siblings and names the failed step', async () => {
     const fake = new FakeActivities();
-    const plan = pipeline('{ id: bad, image: x }\n{ id: slow, image: x }\n{ id: after, image: x, dependsOn: [bad] }', 'onFailure: cancel');
+    const plan = pipeline(
+      '{ id: bad, image: x }\n{ id: slow, image: x }\n{ id: after, image: x, dependsOn: [bad] }',
+      'onFailure: cancel',
+    );
     await withWorker(fake, async (tq) => {
       const handle = await start(tq, plan);
       const slow = await fake.running('slow');
       await fake.fail('bad', 'exited with code 3');
       const cause = await failureOf(handle);
-      expect(cause).toMatchObject({ message: 'step bad failed: exited with code 3', type: 'PipelineFailed', details: [{ step: 'bad' }] });
+      expect(cause).toMatchObject({
+        message: 'step bad failed: exited with code 3',
+        type: 'PipelineFailed',
+        details: [{ step: 'bad' }],
+      });
       expect(slow.signal.aborted).toBe(true);
       expect(fake.cancelled).toEqual(['slow']);
       expect(states(await handle.query(statusQuery))).toEqual({ bad: 'failed', slow: 'cancelled', after: 'cancelled' });
     });
-    expect(fake.lastRecord()).toMatchObject({ state: 'failed', error: 'step bad failed: exited with code 3', steps: [{ id: 'after', state: 'cancelled' }] });
+    expect(fake.lastRecord()).toMatchObject({
+      state: 'failed',
+      error: 'step bad failed: exited with code 3',
+      steps: [{ id: 'after', state: 'cancelled' }],
+    });
   });
 
   it('onFailure: wait lets the running siblings finish but starts nothing new', async () => {
     const fake = new FakeActivities();
-    const plan = pipeline('{ id: bad, image: x }\n{ id: slow, image: x }\n{ id: after, image: x, dependsOn: [bad] }', 'onFailure: wait');
+    const plan = pipeline(
+      '{ id: bad, image: x }\n{ id: slow, image: x }\n{ id: after, image: x, dependsOn: [bad] }',
+      'onFailure: wait',
+    );
     await withWorker(fake, async (tq) => {
       const handle = await start(tq, plan);
       const slow = await fake.running('slow');

@@ -1,13 +1,27 @@
 import {
-  ActivityCancellationType, ApplicationFailure, CancellationScope, condition, defineQuery, isCancellation,
-  proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+  ActivityCancellationType,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  defineQuery,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import { SluiceRunIdKey } from '../core/temporal/search-attributes.js';
 import type { createActivities } from '../activities/index.js';
 import type { PlanStep } from '../core/pipeline/plan.js';
 import { FailureType, NON_RETRYABLE_FAILURES } from '../core/errors.js';
 import { failureMessage, inputRefs, pickSteps, runIdFromWorkflowId } from './step-helpers.js';
-import type { ExecuteStepInput, RunPipelineInput, RunProgress, StepProgress, StepResult } from '../core/runs/contract.js';
+import type {
+  ExecuteStepInput,
+  RunPipelineInput,
+  RunProgress,
+  StepProgress,
+  StepResult,
+} from '../core/runs/contract.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -55,22 +69,54 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunProgress>
   // (`run-…-<timestamp>`): such a run takes its id from the workflow id.
   const runId = input.runId || runIdFromWorkflowId(workflowInfo().workflowId);
   if (!input.runId) upsertSearchAttributes([{ key: SluiceRunIdKey, value: runId }]);
-  const steps = new Map<string, StepProgress>(plan.steps.map((s) => [s.id, {
-    id: s.id, state: 'pending', attempt: 0, outputs: {}, metrics: {}, cacheHit: false,
-  }]));
-  const status: RunProgress = { runId, pipeline: plan.pipeline, version: plan.version, state: 'running', steps: [...steps.values()] };
+  const steps = new Map<string, StepProgress>(
+    plan.steps.map((s) => [
+      s.id,
+      {
+        id: s.id,
+        state: 'pending',
+        attempt: 0,
+        outputs: {},
+        metrics: {},
+        cacheHit: false,
+      },
+    ]),
+  );
+  const status: RunProgress = {
+    runId,
+    pipeline: plan.pipeline,
+    version: plan.version,
+    state: 'running',
+    steps: [...steps.values()],
+  };
   setHandler(statusQuery, () => status);
 
   // Steps that never ran an activity (skipped, reused, or cancelled before starting) are
   // projected with the run's final record; executed steps record themselves.
   const executed = new Set<string>();
-  const unexecuted = () => [...steps.values()].filter((s) => !executed.has(s.id) && s.state !== 'pending' && s.state !== 'running')
-    .map((s) => ({ id: s.id, state: s.state, outputs: s.outputs, metrics: s.metrics, cachedFromRun: s.cachedFromRun }));
-  const record = (state: RunProgress['state'], error?: string) => recordRun({
-    runId, workflowId: workflowInfo().workflowId, pipeline: plan.pipeline, version: plan.version,
-    params: plan.params, trigger: input.trigger, createdBy: input.createdBy, state, error,
-    steps: state === 'running' ? [] : unexecuted(),
-  });
+  const unexecuted = () =>
+    [...steps.values()]
+      .filter((s) => !executed.has(s.id) && s.state !== 'pending' && s.state !== 'running')
+      .map((s) => ({
+        id: s.id,
+        state: s.state,
+        outputs: s.outputs,
+        metrics: s.metrics,
+        cachedFromRun: s.cachedFromRun,
+      }));
+  const record = (state: RunProgress['state'], error?: string) =>
+    recordRun({
+      runId,
+      workflowId: workflowInfo().workflowId,
+      pipeline: plan.pipeline,
+      version: plan.version,
+      params: plan.params,
+      trigger: input.trigger,
+      createdBy: input.createdBy,
+      state,
+      error,
+      steps: state === 'running' ? [] : unexecuted(),
+    });
   await record('running');
 
   const running = new Map<string, CancellationScope>();
@@ -80,8 +126,14 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunProgress>
 
   const finish = (s: StepProgress, r: StepResult) => {
     Object.assign(s, {
-      state: r.status, attempt: r.attempt, outputs: r.outputs, metrics: r.metrics, finishedAt: now(),
-      cacheHit: r.status === 'cached', cachedFromRun: r.cachedFromRun, runMs: r.runMs,
+      state: r.status,
+      attempt: r.attempt,
+      outputs: r.outputs,
+      metrics: r.metrics,
+      finishedAt: now(),
+      cacheHit: r.status === 'cached',
+      cachedFromRun: r.cachedFromRun,
+      runMs: r.runMs,
     });
   };
 
@@ -89,25 +141,34 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunProgress>
     s.state = 'running';
     s.startedAt = now();
     executed.add(step.id);
-    const req: ExecuteStepInput = { runId, pipeline: plan.pipeline, step, params: plan.params, inputs: inputRefs(step, steps) };
+    const req: ExecuteStepInput = {
+      runId,
+      pipeline: plan.pipeline,
+      step,
+      params: plan.params,
+      inputs: inputRefs(step, steps),
+    };
     const scope = new CancellationScope();
     running.set(step.id, scope);
-    scope.run(() => stepActivity(step)(req)).then(
-      (r) => finish(s, r),
-      (err: unknown) => {
-        s.finishedAt = now();
-        if (isCancellation(err)) {
-          s.state = 'cancelled';
-        } else {
-          s.state = 'failed';
-          s.error = failureMessage(err);
-          failed ??= { step: step.id, error: s.error };
-        }
-      },
-    ).finally(() => {
-      running.delete(step.id);
-      changed = true;
-    });
+    scope
+      .run(() => stepActivity(step)(req))
+      .then(
+        (r) => finish(s, r),
+        (err: unknown) => {
+          s.finishedAt = now();
+          if (isCancellation(err)) {
+            s.state = 'cancelled';
+          } else {
+            s.state = 'failed';
+            s.error = failureMessage(err);
+            failed ??= { step: step.id, error: s.error };
+          }
+        },
+      )
+      .finally(() => {
+        running.delete(step.id);
+        changed = true;
+      });
   };
 
   try {

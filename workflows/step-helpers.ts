@@ -24,7 +24,10 @@ export type StepDecision =
  * as deciding and applying step by step.
  */
 export function pickSteps(
-  plan: Plan, steps: ReadonlyMap<string, StepProgress>, running: number, reuse: RunPipelineInput['reuse'],
+  plan: Plan,
+  steps: ReadonlyMap<string, StepProgress>,
+  running: number,
+  reuse: RunPipelineInput['reuse'],
 ): StepDecision[] {
   const view = new Map([...steps].map(([id, s]) => [id, { ...s }]));
   const decisions: StepDecision[] = [];
@@ -61,7 +64,9 @@ export function inputRefs(step: PlanStep, steps: Map<string, StepProgress>): Exe
     const ref = steps.get(src.step)?.outputs[src.output];
     if (!ref) {
       throw ApplicationFailure.nonRetryable(
-        `input ${name} of step ${step.id}: step ${src.step} produced no output ${src.output}`, 'InputNotFound');
+        `input ${name} of step ${step.id}: step ${src.step} produced no output ${src.output}`,
+        'InputNotFound',
+      );
     }
     out[name] = ref;
   }
@@ -84,5 +89,8 @@ export function whenContext(params: Plan['params'], steps: ReadonlyMap<string, S
 
 /** `run-<id>` → `<id>`, with characters that can't be part of a run id replaced by '-'. */
 export function runIdFromWorkflowId(workflowId: string): string {
-  return workflowId.replace(/^run-/, '').replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 128);
+  return workflowId
+    .replace(/^run-/, '')
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .slice(0, 128);
 }

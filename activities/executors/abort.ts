@@ -11,4 +11,3 @@ export class StepAbortedError extends Error {
 export function throwIfAborted(req: Pick<StepRunRequest, 'runId' | 'stepId' | 'signal'>): void {
   if (req.signal.aborted) throw new StepAbortedError(req);
 }
-

@@ -41,7 +41,7 @@ export function mapStartError(err: unknown, req: { image: string; command: strin
     );
   }
   if (/executable file not found|unable to start container process: exec: /.test(msg)) {
-    const what = req.command.length > 0 ? `command "${req.command[0]}"` : 'the image\'s default command';
+    const what = req.command.length > 0 ? `command "${req.command[0]}"` : "the image's default command";
     return new ExecutorError('CommandNotFound', `${what} could not be run in image "${req.image}": ${msg}`);
   }
   return engineUnavailable(err) ?? err;

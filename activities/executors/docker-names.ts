@@ -20,7 +20,10 @@ export function containerName(runId: string, stepId: string): string {
   const clean = raw.replace(/[^a-zA-Z0-9_.-]/g, '_');
   const ambiguous = clean !== raw || runId.includes('-') || stepId.includes('-');
   if (!ambiguous && clean.length <= MAX_NAME) return clean;
-  const hash = createHash('sha256').update(JSON.stringify([runId, stepId])).digest('hex').slice(0, 12);
+  const hash = createHash('sha256')
+    .update(JSON.stringify([runId, stepId]))
+    .digest('hex')
+    .slice(0, 12);
   return `${clean.slice(0, MAX_NAME - hash.length - 1)}-${hash}`;
 }
 

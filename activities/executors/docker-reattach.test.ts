@@ -90,7 +90,8 @@ describe('DockerExecutor re-attach', () => {
   });
 
   it('removes a leftover container that failed and starts the step fresh', async () => {
-    const script = 'echo started >> /sluice/outputs/starts; [ -f /sluice/inputs/ok ] || { sleep 1; exit 5; }; echo fine';
+    const script =
+      'echo started >> /sluice/outputs/starts; [ -f /sluice/inputs/ok ] || { sleep 1; exit 5; }; echo fine';
     const { req, logs } = await newStep({ command: ['sh', '-c', script] });
     await crash(await runningWorker(req));
     const leftover = await waitFor('the container to exit', withState(req.runId, 'exited'));

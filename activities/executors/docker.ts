@@ -72,7 +72,12 @@ export class DockerExecutor implements Executor {
     throwIfAborted(req);
     const target = await this.claim(req);
     const result = await this.superviseContainer(req, target);
-    return { ...result, imageDigest: target.imageDigest, reattached: target.reattached, durationMs: Date.now() - started };
+    return {
+      ...result,
+      imageDigest: target.imageDigest,
+      reattached: target.reattached,
+      durationMs: Date.now() - started,
+    };
   }
 
   /** Adopts an earlier container of this step or creates one; the container name is the lock. */
@@ -142,7 +147,10 @@ export class DockerExecutor implements Executor {
   }
 
   /** Follows the logs and supervises the container until it exits; always removes it. */
-  private async superviseContainer(req: StepRunRequest, target: Target): Promise<{ exitCode: number; timedOut: boolean }> {
+  private async superviseContainer(
+    req: StepRunRequest,
+    target: Target,
+  ): Promise<{ exitCode: number; timedOut: boolean }> {
     const { container } = target;
     try {
       const logs = await followLogs(this.docker, container, req.onLog);

@@ -5,14 +5,20 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ProcessExecutor } from './process.js';
 import { signalGroup } from './process-group.js';
-import { isRunning, linesOf, newStep, readOutput, removeWorkDirs, spawnExecutorProcess } from '../../test/support/executors.js';
+import {
+  isRunning,
+  linesOf,
+  newStep,
+  readOutput,
+  removeWorkDirs,
+  spawnExecutorProcess,
+} from '../../test/support/executors.js';
 import { waitFor } from '../../test/support/wait.js';
 import { ExecutorError, type StepRunRequest } from './types.js';
 
 const executor = new ProcessExecutor();
 const sh = (script: string) => ({ command: ['sh', '-c', script] });
-const pidsIn = async (file: string) =>
-  (await readFile(file, 'utf8')).trim().split('\n').map(Number);
+const pidsIn = async (file: string) => (await readFile(file, 'utf8')).trim().split('\n').map(Number);
 /** The first `count` pids a step wrote to outputs/pids, once it wrote them all (whole lines). */
 const writtenPids = (req: StepRunRequest, count = 1) =>
   waitFor(`the step to write ${count} pid(s)`, async () => {
@@ -68,7 +74,9 @@ describe('ProcessExecutor', () => {
 
   it('kills the whole process group on timeout', async () => {
     const { req } = await newStep({
-      ...sh('sleep 100 & echo $! >> "$SLUICE_OUTPUTS_DIR/pids"; sleep 100 & echo $! >> "$SLUICE_OUTPUTS_DIR/pids"; wait'),
+      ...sh(
+        'sleep 100 & echo $! >> "$SLUICE_OUTPUTS_DIR/pids"; sleep 100 & echo $! >> "$SLUICE_OUTPUTS_DIR/pids"; wait',
+      ),
       timeoutMs: 1_000,
     });
     const result = await executor.run(req);

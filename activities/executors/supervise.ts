@@ -63,7 +63,10 @@ export async function supervise(
     if (stoppedFor === 'abort') throw new StepAbortedError(req);
     if (exitCode === 127 && !stoppedFor) {
       const stderr = step.lastStderr() ?? 'no stderr';
-      throw new ExecutorError('CommandNotFound', `step exited with 127 (command not found)${opts.where ?? ''}: ${stderr}`);
+      throw new ExecutorError(
+        'CommandNotFound',
+        `step exited with 127 (command not found)${opts.where ?? ''}: ${stderr}`,
+      );
     }
     return { exitCode, timedOut: stoppedFor === 'timeout' };
   } finally {

@@ -12,6 +12,9 @@ export function decodeCursor<T>(cursor: string, check: (v: unknown) => v is T): 
   } catch {
     value = undefined;
   }
-  if (!check(value)) throw new ValidationError('invalid cursor', [{ path: 'querystring.cursor', message: 'not a cursor returned by this API' }]);
+  if (!check(value))
+    throw new ValidationError('invalid cursor', [
+      { path: 'querystring.cursor', message: 'not a cursor returned by this API' },
+    ]);
   return value;
 }

@@ -22,25 +22,28 @@ declare module 'fastify' {
 }
 
 /** Bearer API keys on every route, checked against the role the route declares in `config.role`. */
-export const auth = fp(async (app: FastifyInstance) => {
-  const keys = new KeyCheck(app.db);
-  app.decorate('forgetKeys', () => keys.forget());
-  app.decorateRequest('principal', undefined);
-  app.decorateRequest('actor', {
-    getter(this: FastifyRequest): Actor {
-      return { actor: this.principal?.name ?? 'anonymous', requestId: String(this.id) };
-    },
-  });
+export const auth = fp(
+  async (app: FastifyInstance) => {
+    const keys = new KeyCheck(app.db);
+    app.decorate('forgetKeys', () => keys.forget());
+    app.decorateRequest('principal', undefined);
+    app.decorateRequest('actor', {
+      getter(this: FastifyRequest): Actor {
+        return { actor: this.principal?.name ?? 'anonymous', requestId: String(this.id) };
+      },
+    });
 
-  app.addHook('onRequest', async (req) => {
-    if (req.is404) return;
-    // The interactive docs' own routes come from @fastify/swagger-ui and carry no route config.
-    const required = req.url.startsWith('/docs') ? 'public' : (req.routeOptions.config?.role ?? 'admin');
-    if (required === 'public') return;
-    const header = req.headers.authorization;
-    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!match) throw new UnauthorizedError('missing API key: send "Authorization: Bearer <key>"');
-    req.principal = await keys.principal(match[1]!);
-    requireRole(req.principal, required);
-  });
-}, { name: 'sluice-auth', dependencies: ['sluice-clients'] });
+    app.addHook('onRequest', async (req) => {
+      if (req.is404) return;
+      // The interactive docs' own routes come from @fastify/swagger-ui and carry no route config.
+      const required = req.url.startsWith('/docs') ? 'public' : (req.routeOptions.config?.role ?? 'admin');
+      if (required === 'public') return;
+      const header = req.headers.authorization;
+      const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+      if (!match) throw new UnauthorizedError('missing API key: send "Authorization: Bearer <key>"');
+      req.principal = await keys.principal(match[1]!);
+      requireRole(req.principal, required);
+    });
+  },
+  { name: 'sluice-auth', dependencies: ['sluice-clients'] },
+);

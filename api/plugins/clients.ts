@@ -26,10 +26,13 @@ declare module 'fastify' {
 }
 
 /** Hands the composition root's clients to the app, one decorator each, so plugins and routes name what they use. */
-export const clients = fp(async (app: FastifyInstance, { deps }: { deps: AppDeps }) => {
-  app.decorate('config', deps.config);
-  app.decorate('db', deps.db);
-  app.decorate('temporal', deps.temporal);
-  app.decorate('artifacts', deps.artifacts);
-  app.decorate('logStore', deps.logs);
-}, { name: 'sluice-clients' });
+export const clients = fp(
+  async (app: FastifyInstance, { deps }: { deps: AppDeps }) => {
+    app.decorate('config', deps.config);
+    app.decorate('db', deps.db);
+    app.decorate('temporal', deps.temporal);
+    app.decorate('artifacts', deps.artifacts);
+    app.decorate('logStore', deps.logs);
+  },
+  { name: 'sluice-clients' },
+);

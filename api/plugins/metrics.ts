@@ -8,26 +8,33 @@ import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
  * label space). A registry per app instance, so tests can build many apps in one process.
  * It serves /metrics itself, behind the auth plugin's role check.
  */
-export const metrics = fp(async (app: FastifyInstance) => {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'sluice_' });
-  const duration = new Histogram({
-    name: 'sluice_http_request_duration_seconds',
-    help: 'HTTP request duration by method, route template and status code',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
-    registers: [registry],
-  });
+export const metrics = fp(
+  async (app: FastifyInstance) => {
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry, prefix: 'sluice_' });
+    const duration = new Histogram({
+      name: 'sluice_http_request_duration_seconds',
+      help: 'HTTP request duration by method, route template and status code',
+      labelNames: ['method', 'route', 'status'] as const,
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+      registers: [registry],
+    });
 
-  app.addHook('onClose', async () => registry.clear());
+    app.addHook('onClose', async () => registry.clear());
 
-  app.addHook('onResponse', async (req, reply) => {
-    const route = req.routeOptions.url ?? (req.is404 ? 'unmatched' : 'unknown');
-    duration.observe({ method: req.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
-  });
+    app.addHook('onResponse', async (req, reply) => {
+      const route = req.routeOptions.url ?? (req.is404 ? 'unmatched' : 'unknown');
+      duration.observe({ method: req.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    });
 
-  app.get('/metrics', {
-    config: { role: 'viewer' },
-    schema: { hide: true },
-  }, async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
-}, { name: 'sluice-metrics', dependencies: ['sluice-auth'] });
+    app.get(
+      '/metrics',
+      {
+        config: { role: 'viewer' },
+        schema: { hide: true },
+      },
+      async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()),
+    );
+  },
+  { name: 'sluice-metrics', dependencies: ['sluice-auth'] },
+);

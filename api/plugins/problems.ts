@@ -16,24 +16,45 @@ interface Problem {
 }
 
 const TITLES: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict',
-  413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests',
-  500: 'Internal Server Error', 503: 'Service Unavailable',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 function sendProblem(
-  reply: FastifyReply, req: FastifyRequest, status: number, slug: string, detail: string, errors?: FieldIssue[],
+  reply: FastifyReply,
+  req: FastifyRequest,
+  status: number,
+  slug: string,
+  detail: string,
+  errors?: FieldIssue[],
 ): FastifyReply {
   const body: Problem = {
-    type: `${TYPE_BASE}${slug}`, title: TITLES[status] ?? 'Error', status, detail,
-    instance: req.url, requestId: String(req.id), ...(errors?.length ? { errors } : {}),
+    type: `${TYPE_BASE}${slug}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    detail,
+    instance: req.url,
+    requestId: String(req.id),
+    ...(errors?.length ? { errors } : {}),
   };
   return reply.code(status).type('application/problem+json').send(body);
 }
 
 function zodPath(instancePath: string, part: string): string {
-  const tail = instancePath.replace(/^\//, '').split('/').filter(Boolean)
-    .map((seg) => (/^\d+$/.test(seg) ? `[${seg}]` : `.${seg}`)).join('');
+  const tail = instancePath
+    .replace(/^\//, '')
+    .split('/')
+    .filter(Boolean)
+    .map((seg) => (/^\d+$/.test(seg) ? `[${seg}]` : `.${seg}`))
+    .join('');
   return `${part}${tail}`;
 }
 
@@ -42,32 +63,53 @@ function zodPath(instancePath: string, part: string): string {
  * everything unexpected → 500 with no internals. Every 5xx is logged here, with its cause and
  * the request id the client was told to quote.
  */
-export const problemHandling = fp(async (app: FastifyInstance) => {
-  app.setErrorHandler((err: FastifyError, req, reply) => {
-    if (hasZodFastifySchemaValidationErrors(err)) {
-      const part = (err as { validationContext?: string }).validationContext ?? 'body';
-      const errors = err.validation.flatMap((v) => {
-        // One issue per unknown field, each at its own path, so a client can point at it.
-        const unknown = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: string[] }).keys : undefined;
-        return unknown?.length
-          ? unknown.map((k) => ({ path: zodPath(`${v.instancePath}/${k}`, part), message: 'unknown field; remove it' }))
-          : [{ path: zodPath(v.instancePath, part), message: v.message ?? 'invalid' }];
-      });
-      return sendProblem(reply, req, 400, 'validation', `invalid ${part}: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, errors);
-    }
-    if (err instanceof SluiceError) {
-      // A 5xx domain error (e.g. Temporal refusing a start) reaches the client without its cause.
-      if (err.status >= 500) req.log.error({ err, cause: err.cause }, err.message);
-      return sendProblem(reply, req, err.status, err.type, err.message, err.issues);
-    }
-    const status = err.statusCode ?? 500;
-    if (status === 413) return sendProblem(reply, req, 413, 'body-too-large', 'request body is larger than the configured limit (SLUICE_BODY_LIMIT_BYTES)');
-    if (status === 415) return sendProblem(reply, req, 415, 'unsupported-media-type', err.message);
-    if (status === 429) return sendProblem(reply, req, 429, 'rate-limited', err.message);
-    if (status >= 400 && status < 500) return sendProblem(reply, req, status, 'bad-request', err.message);
-    req.log.error({ err }, 'request failed');
-    return sendProblem(reply, req, 500, 'internal', `internal error; quote request id ${req.id} when reporting it`);
-  });
-  app.setNotFoundHandler((req, reply) =>
-    sendProblem(reply, req, 404, 'not-found', `no route ${req.method} ${req.url.split('?')[0]}`));
-}, { name: 'sluice-problems' });
+export const problemHandling = fp(
+  async (app: FastifyInstance) => {
+    app.setErrorHandler((err: FastifyError, req, reply) => {
+      if (hasZodFastifySchemaValidationErrors(err)) {
+        const part = (err as { validationContext?: string }).validationContext ?? 'body';
+        const errors = err.validation.flatMap((v) => {
+          // One issue per unknown field, each at its own path, so a client can point at it.
+          const unknown = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: string[] }).keys : undefined;
+          return unknown?.length
+            ? unknown.map((k) => ({
+                path: zodPath(`${v.instancePath}/${k}`, part),
+                message: 'unknown field; remove it',
+              }))
+            : [{ path: zodPath(v.instancePath, part), message: v.message ?? 'invalid' }];
+        });
+        return sendProblem(
+          reply,
+          req,
+          400,
+          'validation',
+          `invalid ${part}: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+          errors,
+        );
+      }
+      if (err instanceof SluiceError) {
+        // A 5xx domain error (e.g. Temporal refusing a start) reaches the client without its cause.
+        if (err.status >= 500) req.log.error({ err, cause: err.cause }, err.message);
+        return sendProblem(reply, req, err.status, err.type, err.message, err.issues);
+      }
+      const status = err.statusCode ?? 500;
+      if (status === 413)
+        return sendProblem(
+          reply,
+          req,
+          413,
+          'body-too-large',
+          'request body is larger than the configured limit (SLUICE_BODY_LIMIT_BYTES)',
+        );
+      if (status === 415) return sendProblem(reply, req, 415, 'unsupported-media-type', err.message);
+      if (status === 429) return sendProblem(reply, req, 429, 'rate-limited', err.message);
+      if (status >= 400 && status < 500) return sendProblem(reply, req, status, 'bad-request', err.message);
+      req.log.error({ err }, 'request failed');
+      return sendProblem(reply, req, 500, 'internal', `internal error; quote request id ${req.id} when reporting it`);
+    });
+    app.setNotFoundHandler((req, reply) =>
+      sendProblem(reply, req, 404, 'not-found', `no route ${req.method} ${req.url.split('?')[0]}`),
+    );
+  },
+  { name: 'sluice-problems' },
+);

@@ -15,15 +15,20 @@ declare module 'fastify' {
  * without DATABASE_URL the database is embedded PGlite, which only this process writes. While
  * the feed is down the cache is bypassed; both close with the app.
  */
-export const registryVersions = fp(async (app: FastifyInstance) => {
-  const { databaseUrl } = app.config;
-  const feed = databaseUrl
-    ? listenForRegistryChanges(databaseUrl, (err) => app.log.warn({ err }, 'registry change feed lost; version cache bypassed until it reconnects'))
-    : undefined;
-  const cache = new VersionCache(app.db, () => feed?.up ?? true);
-  app.decorate('versionCache', cache);
-  app.addHook('onClose', async () => {
-    cache.close();
-    await feed?.stop();
-  });
-}, { name: 'sluice-registry-versions', dependencies: ['sluice-clients'] });
+export const registryVersions = fp(
+  async (app: FastifyInstance) => {
+    const { databaseUrl } = app.config;
+    const feed = databaseUrl
+      ? listenForRegistryChanges(databaseUrl, (err) =>
+          app.log.warn({ err }, 'registry change feed lost; version cache bypassed until it reconnects'),
+        )
+      : undefined;
+    const cache = new VersionCache(app.db, () => feed?.up ?? true);
+    app.decorate('versionCache', cache);
+    app.addHook('onClose', async () => {
+      cache.close();
+      await feed?.stop();
+    });
+  },
+  { name: 'sluice-registry-versions', dependencies: ['sluice-clients'] },
+);

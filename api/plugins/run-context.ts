@@ -15,10 +15,17 @@ declare module 'fastify' {
 const FINISHED_RUNS_CACHED = 10_000;
 
 /** The run context of the run, log and schedule routes: clients plus the spec and finished-run caches. */
-export const runContext = fp(async (app: FastifyInstance) => {
-  const { db, temporal, config } = app;
-  const ctx: RunContext = {
-    db, temporal, taskQueue: config.temporal.taskQueue, specs: new SpecCache(db), finished: new Lru(FINISHED_RUNS_CACHED),
-  };
-  app.decorate('runContext', ctx);
-}, { name: 'sluice-run-context', dependencies: ['sluice-clients'] });
+export const runContext = fp(
+  async (app: FastifyInstance) => {
+    const { db, temporal, config } = app;
+    const ctx: RunContext = {
+      db,
+      temporal,
+      taskQueue: config.temporal.taskQueue,
+      specs: new SpecCache(db),
+      finished: new Lru(FINISHED_RUNS_CACHED),
+    };
+    app.decorate('runContext', ctx);
+  },
+  { name: 'sluice-run-context', dependencies: ['sluice-clients'] },
+);

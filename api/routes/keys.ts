@@ -8,31 +8,53 @@ import { problems } from '../schemas/common.js';
 export const keyRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app;
 
-  app.post('/keys', {
-    config: { role: 'admin' },
-    schema: {
-      tags: ['keys'], summary: 'Issue an API key (the secret is in this response only)',
-      body: issueKeyBody, response: { 201: issuedKey, ...problems(400, 413, 429) },
+  app.post(
+    '/keys',
+    {
+      config: { role: 'admin' },
+      schema: {
+        tags: ['keys'],
+        summary: 'Issue an API key (the secret is in this response only)',
+        body: issueKeyBody,
+        response: { 201: issuedKey, ...problems(400, 413, 429) },
+      },
     },
-  }, async (req, reply) => {
-    const { expiresAt, ...k } = req.body;
-    return reply.code(201).send(await issueApiKey(db, req.actor, { ...k, expiresAt: expiresAt ? new Date(expiresAt) : null }));
-  });
-
-  app.get('/keys', {
-    config: { role: 'admin' },
-    schema: { tags: ['keys'], summary: 'List API keys (never their secrets)', response: { 200: z.object({ items: z.array(keyInfo) }) } },
-  }, async () => ({ items: await listApiKeys(db) }));
-
-  app.delete('/keys/:id', {
-    config: { role: 'admin' },
-    schema: {
-      tags: ['keys'], summary: 'Revoke an API key (effective at once; revoking twice is harmless)',
-      params: z.strictObject({ id: z.string().min(1).max(100) }), response: { 200: keyInfo, ...problems(404, 429) },
+    async (req, reply) => {
+      const { expiresAt, ...k } = req.body;
+      return reply
+        .code(201)
+        .send(await issueApiKey(db, req.actor, { ...k, expiresAt: expiresAt ? new Date(expiresAt) : null }));
     },
-  }, async (req) => {
-    const revoked = await revokeApiKey(db, req.actor, req.params.id);
-    app.forgetKeys();
-    return revoked;
-  });
+  );
+
+  app.get(
+    '/keys',
+    {
+      config: { role: 'admin' },
+      schema: {
+        tags: ['keys'],
+        summary: 'List API keys (never their secrets)',
+        response: { 200: z.object({ items: z.array(keyInfo) }) },
+      },
+    },
+    async () => ({ items: await listApiKeys(db) }),
+  );
+
+  app.delete(
+    '/keys/:id',
+    {
+      config: { role: 'admin' },
+      schema: {
+        tags: ['keys'],
+        summary: 'Revoke an API key (effective at once; revoking twice is harmless)',
+        params: z.strictObject({ id: z.string().min(1).max(100) }),
+        response: { 200: keyInfo, ...problems(404, 429) },
+      },
+    },
+    async (req) => {
+      const revoked = await revokeApiKey(db, req.actor, req.params.id);
+      app.forgetKeys();
+      return revoked;
+    },
+  );
 };

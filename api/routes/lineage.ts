@@ -14,49 +14,91 @@ import { datasetName, datasetVersionRef, modelName, versionRef } from '../schema
 export const lineageRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app;
 
-  app.get('/lineage/models/:name/versions/:version', {
-    config: { role: 'viewer' },
-    schema: {
-      tags: ['lineage'], summary: 'Lineage of a model version', description: GRAPH_DOC,
-      params: z.strictObject({ name: modelName, version: versionRef }), querystring: walk, response: { 200: graph, ...problems(400, 404) },
+  app.get(
+    '/lineage/models/:name/versions/:version',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: ['lineage'],
+        summary: 'Lineage of a model version',
+        description: GRAPH_DOC,
+        params: z.strictObject({ name: modelName, version: versionRef }),
+        querystring: walk,
+        response: { 200: graph, ...problems(400, 404) },
+      },
     },
-  }, async (req) => {
-    const v = await requireVersion(db, req.params.name, req.params.version);
-    return lineage(db, { type: 'model_version', key: `${v.model}/${v.version}` }, req.query.direction, req.query.depth);
-  });
+    async (req) => {
+      const v = await requireVersion(db, req.params.name, req.params.version);
+      return lineage(
+        db,
+        { type: 'model_version', key: `${v.model}/${v.version}` },
+        req.query.direction,
+        req.query.depth,
+      );
+    },
+  );
 
-  app.get('/lineage/datasets/:name/versions/:version', {
-    config: { role: 'viewer' },
-    schema: {
-      tags: ['lineage'], summary: 'Lineage of a dataset version', description: GRAPH_DOC,
-      params: z.strictObject({ name: datasetName, version: datasetVersionRef }), querystring: walk, response: { 200: graph, ...problems(400, 404) },
+  app.get(
+    '/lineage/datasets/:name/versions/:version',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: ['lineage'],
+        summary: 'Lineage of a dataset version',
+        description: GRAPH_DOC,
+        params: z.strictObject({ name: datasetName, version: datasetVersionRef }),
+        querystring: walk,
+        response: { 200: graph, ...problems(400, 404) },
+      },
     },
-  }, async (req) => {
-    const v = await requireDatasetVersion(db, req.params.name, req.params.version);
-    return lineage(db, { type: 'dataset_version', key: `${v.dataset}/${v.version}` }, req.query.direction, req.query.depth);
-  });
+    async (req) => {
+      const v = await requireDatasetVersion(db, req.params.name, req.params.version);
+      return lineage(
+        db,
+        { type: 'dataset_version', key: `${v.dataset}/${v.version}` },
+        req.query.direction,
+        req.query.depth,
+      );
+    },
+  );
 
-  app.get('/lineage/runs/:id', {
-    config: { role: 'viewer' },
-    schema: {
-      tags: ['lineage'], summary: 'Lineage of a run: what it consumed, what it produced, and what was registered from it',
-      description: GRAPH_DOC, params: z.strictObject({ id: z.string().min(1).max(200) }), querystring: walk,
-      response: { 200: graph, ...problems(400, 404) },
+  app.get(
+    '/lineage/runs/:id',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: ['lineage'],
+        summary: 'Lineage of a run: what it consumed, what it produced, and what was registered from it',
+        description: GRAPH_DOC,
+        params: z.strictObject({ id: z.string().min(1).max(200) }),
+        querystring: walk,
+        response: { 200: graph, ...problems(400, 404) },
+      },
     },
-  }, async (req) => lineage(db, { type: 'run', key: req.params.id }, req.query.direction, req.query.depth));
+    async (req) => lineage(db, { type: 'run', key: req.params.id }, req.query.direction, req.query.depth),
+  );
 
-  app.get('/registry/resolve', {
-    config: { role: 'viewer' },
-    schema: {
-      tags: ['models', 'datasets'], summary: 'Resolve models:/name/N, models:/name@alias, datasets:/name/N or datasets:/name@latest',
-      querystring: z.strictObject({ uri: z.string().min(1).max(400) }),
-      response: { 200: resolved, ...problems(400, 404) },
+  app.get(
+    '/registry/resolve',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: ['models', 'datasets'],
+        summary: 'Resolve models:/name/N, models:/name@alias, datasets:/name/N or datasets:/name@latest',
+        querystring: z.strictObject({ uri: z.string().min(1).max(400) }),
+        response: { 200: resolved, ...problems(400, 404) },
+      },
     },
-  }, async (req) => {
-    const { uri } = req.query;
-    const path = 'querystring.uri';
-    if (uri.startsWith('models:/')) return { kind: 'model_version' as const, modelVersion: await resolveModelUri(db, uri, path) };
-    if (uri.startsWith('datasets:/')) return { kind: 'dataset_version' as const, datasetVersion: await resolveDatasetUri(db, uri, path) };
-    throw new ValidationError(`cannot resolve ${JSON.stringify(uri)}`, [{ path, message: `expected ${MODEL_URI_HINT}, ${DATASET_URI_HINT}` }]);
-  });
+    async (req) => {
+      const { uri } = req.query;
+      const path = 'querystring.uri';
+      if (uri.startsWith('models:/'))
+        return { kind: 'model_version' as const, modelVersion: await resolveModelUri(db, uri, path) };
+      if (uri.startsWith('datasets:/'))
+        return { kind: 'dataset_version' as const, datasetVersion: await resolveDatasetUri(db, uri, path) };
+      throw new ValidationError(`cannot resolve ${JSON.stringify(uri)}`, [
+        { path, message: `expected ${MODEL_URI_HINT}, ${DATASET_URI_HINT}` },
+      ]);
+    },
+  );
 };

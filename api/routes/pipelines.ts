@@ -2,18 +2,34 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ValidationError } from '../../core/errors.js';
 import {
-  applyPipeline, checkPipeline, getPipelineVersionView, getPipelineWithVersions, listPipelineSummaries, removePipeline,
+  applyPipeline,
+  checkPipeline,
+  getPipelineVersionView,
+  getPipelineWithVersions,
+  listPipelineSummaries,
+  removePipeline,
 } from '../../core/pipeline/service.js';
 import { decodeCursor, encodeCursor } from '../lib/cursor.js';
 import { pageLimit, pipelineName, problems } from '../schemas/common.js';
-import { applied, pipelineSummary, specBody, validated, versionDoc, versionInfo, YAML_TYPES } from '../schemas/pipelines.js';
+import {
+  applied,
+  pipelineSummary,
+  specBody,
+  validated,
+  versionDoc,
+  versionInfo,
+  YAML_TYPES,
+} from '../schemas/pipelines.js';
 
 /** Checks the body's spec; issue paths point into the request (`$.spec…` for JSON, `$…` for a YAML body). */
 function checkBody(body: z.infer<typeof specBody>, contentType: string | undefined) {
   const checked = checkPipeline(body.spec);
   if (checked.ok) return checked;
   const yaml = YAML_TYPES.some((t) => contentType?.startsWith(t));
-  return { ok: false as const, errors: yaml ? checked.errors : checked.errors.map((e) => ({ ...e, path: e.path.replace(/^\$/, '$.spec') })) };
+  return {
+    ok: false as const,
+    errors: yaml ? checked.errors : checked.errors.map((e) => ({ ...e, path: e.path.replace(/^\$/, '$.spec') })),
+  };
 }
 
 const byName = z.strictObject({ name: pipelineName });
@@ -23,69 +39,108 @@ export const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
   // A raw YAML document becomes `{ spec: "<text>" }`, so both forms share one schema and parser.
   app.addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_req, text, done) => done(null, { spec: text }));
 
-  app.get('/pipelines', {
-    config: { role: 'viewer' },
-    schema: {
-      tags: ['pipelines'], summary: 'List pipelines (by name)',
-      querystring: z.strictObject({ cursor: z.string().optional(), limit: pageLimit }),
-      response: { 200: z.object({ items: z.array(pipelineSummary), nextCursor: z.string().nullable() }), ...problems(400) },
+  app.get(
+    '/pipelines',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: ['pipelines'],
+        summary: 'List pipelines (by name)',
+        querystring: z.strictObject({ cursor: z.string().optional(), limit: pageLimit }),
+        response: {
+          200: z.object({ items: z.array(pipelineSummary), nextCursor: z.string().nullable() }),
+          ...problems(400),
+        },
+      },
     },
-  }, async (req) => {
-    const after = req.query.cursor ? decodeCursor(req.query.cursor, (v): v is string => typeof v === 'string') : undefined;
-    const page = await listPipelineSummaries(db, { after, limit: req.query.limit });
-    return { items: page.items, nextCursor: page.next !== undefined ? encodeCursor(page.next) : null };
-  });
+    async (req) => {
+      const after = req.query.cursor
+        ? decodeCursor(req.query.cursor, (v): v is string => typeof v === 'string')
+        : undefined;
+      const page = await listPipelineSummaries(db, { after, limit: req.query.limit });
+      return { items: page.items, nextCursor: page.next !== undefined ? encodeCursor(page.next) : null };
+    },
+  );
 
-  app.post('/pipelines', {
-    config: { role: 'operator' },
-    schema: {
-      tags: ['pipelines'], summary: 'Create or update a pipeline from its spec (a new version only when the spec changed)',
-      body: specBody, response: { 200: applied, 201: applied, ...problems(400, 413) },
+  app.post(
+    '/pipelines',
+    {
+      config: { role: 'operator' },
+      schema: {
+        tags: ['pipelines'],
+        summary: 'Create or update a pipeline from its spec (a new version only when the spec changed)',
+        body: specBody,
+        response: { 200: applied, 201: applied, ...problems(400, 413) },
+      },
     },
-  }, async (req, reply) => {
-    const checked = checkBody(req.body, req.headers['content-type']);
-    if (!checked.ok) throw new ValidationError('invalid pipeline spec', checked.errors);
-    const saved = await applyPipeline(db, req.actor, checked.spec);
-    return reply.code(saved.created ? 201 : 200).send(saved);
-  });
+    async (req, reply) => {
+      const checked = checkBody(req.body, req.headers['content-type']);
+      if (!checked.ok) throw new ValidationError('invalid pipeline spec', checked.errors);
+      const saved = await applyPipeline(db, req.actor, checked.spec);
+      return reply.code(saved.created ? 201 : 200).send(saved);
+    },
+  );
 
-  app.post('/pipelines/validate', {
-    config: { role: 'viewer' },
-    schema: {
-      tags: ['pipelines'], summary: 'Validate a spec without saving it', body: specBody,
-      response: { 200: validated, ...problems(400, 413) },
+  app.post(
+    '/pipelines/validate',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: ['pipelines'],
+        summary: 'Validate a spec without saving it',
+        body: specBody,
+        response: { 200: validated, ...problems(400, 413) },
+      },
     },
-  }, async (req) => {
-    const checked = checkBody(req.body, req.headers['content-type']);
-    if (!checked.ok) return { valid: false, digest: null, spec: null, errors: checked.errors };
-    return { valid: true, digest: checked.digest, spec: checked.spec, errors: [] };
-  });
+    async (req) => {
+      const checked = checkBody(req.body, req.headers['content-type']);
+      if (!checked.ok) return { valid: false, digest: null, spec: null, errors: checked.errors };
+      return { valid: true, digest: checked.digest, spec: checked.spec, errors: [] };
+    },
+  );
 
-  app.get('/pipelines/:name', {
-    config: { role: 'viewer' },
-    schema: {
-      tags: ['pipelines'], summary: 'The latest version of a pipeline, with the list of its versions',
-      params: byName, response: { 200: versionDoc.extend({ versions: z.array(versionInfo) }), ...problems(404) },
+  app.get(
+    '/pipelines/:name',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: ['pipelines'],
+        summary: 'The latest version of a pipeline, with the list of its versions',
+        params: byName,
+        response: { 200: versionDoc.extend({ versions: z.array(versionInfo) }), ...problems(404) },
+      },
     },
-  }, async (req) => getPipelineWithVersions(db, req.params.name));
+    async (req) => getPipelineWithVersions(db, req.params.name),
+  );
 
-  app.get('/pipelines/:name/versions/:version', {
-    config: { role: 'viewer' },
-    schema: {
-      tags: ['pipelines'], summary: 'One version of a pipeline',
-      params: z.strictObject({ name: pipelineName, version: z.coerce.number().int().min(1) }),
-      response: { 200: versionDoc, ...problems(404) },
+  app.get(
+    '/pipelines/:name/versions/:version',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: ['pipelines'],
+        summary: 'One version of a pipeline',
+        params: z.strictObject({ name: pipelineName, version: z.coerce.number().int().min(1) }),
+        response: { 200: versionDoc, ...problems(404) },
+      },
     },
-  }, async (req) => getPipelineVersionView(db, req.params.name, req.params.version));
+    async (req) => getPipelineVersionView(db, req.params.name, req.params.version),
+  );
 
-  app.delete('/pipelines/:name', {
-    config: { role: 'admin' },
-    schema: {
-      tags: ['pipelines'], summary: 'Delete a pipeline and its versions (its runs stay); refused while it has active runs',
-      params: byName, response: { 204: z.null(), ...problems(404, 409) },
+  app.delete(
+    '/pipelines/:name',
+    {
+      config: { role: 'admin' },
+      schema: {
+        tags: ['pipelines'],
+        summary: 'Delete a pipeline and its versions (its runs stay); refused while it has active runs',
+        params: byName,
+        response: { 204: z.null(), ...problems(404, 409) },
+      },
     },
-  }, async (req, reply) => {
-    await removePipeline(db, req.actor, req.params.name);
-    return reply.code(204).send(null);
-  });
+    async (req, reply) => {
+      await removePipeline(db, req.actor, req.params.name);
+      return reply.code(204).send(null);
+    },
+  );
 };

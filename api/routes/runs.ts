@@ -9,9 +9,15 @@ import { decodeCursor, encodeCursor } from '../lib/cursor.js';
 import { pipelineName, problems } from '../schemas/common.js';
 import { runIdParams, runListQuery, runSummary, runView, startBody } from '../schemas/runs.js';
 
-interface RunCursor { at: string; id: string }
+interface RunCursor {
+  at: string;
+  id: string;
+}
 const isRunCursor = (v: unknown): v is RunCursor =>
-  typeof v === 'object' && v !== null && typeof (v as RunCursor).at === 'string' && typeof (v as RunCursor).id === 'string';
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as RunCursor).at === 'string' &&
+  typeof (v as RunCursor).id === 'string';
 
 export const runRoutes: FastifyPluginAsyncZod = async (app) => {
   const ctx = app.runContext;
@@ -21,65 +27,108 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
     return reply.code(started.created ? 201 : 200).send(await getRunView(ctx, started.runId, { live: false }));
   }
 
-  app.post('/pipelines/:name/runs', {
-    config: { role: 'operator' },
-    schema: {
-      tags: ['runs'], summary: 'Start a run of a pipeline (201; 200 when the idempotency key maps to an existing run)',
-      params: z.strictObject({ name: pipelineName }), body: z.strictObject(startBody),
-      response: { 200: runView, 201: runView, ...problems(400, 404, 409, 413, 429, 503) },
+  app.post(
+    '/pipelines/:name/runs',
+    {
+      config: { role: 'operator' },
+      schema: {
+        tags: ['runs'],
+        summary: 'Start a run of a pipeline (201; 200 when the idempotency key maps to an existing run)',
+        params: z.strictObject({ name: pipelineName }),
+        body: z.strictObject(startBody),
+        response: { 200: runView, 201: runView, ...problems(400, 404, 409, 413, 429, 503) },
+      },
     },
-  }, async (req, reply) => start(req, reply, { pipeline: req.params.name, ...req.body }));
+    async (req, reply) => start(req, reply, { pipeline: req.params.name, ...req.body }),
+  );
 
-  app.post('/runs', {
-    config: { role: 'operator' },
-    schema: {
-      tags: ['runs'], summary: 'Start a run (the pipeline named in the body)',
-      body: z.strictObject({ pipeline: pipelineName, ...startBody }),
-      response: { 200: runView, 201: runView, ...problems(400, 404, 409, 413, 429, 503) },
+  app.post(
+    '/runs',
+    {
+      config: { role: 'operator' },
+      schema: {
+        tags: ['runs'],
+        summary: 'Start a run (the pipeline named in the body)',
+        body: z.strictObject({ pipeline: pipelineName, ...startBody }),
+        response: { 200: runView, 201: runView, ...problems(400, 404, 409, 413, 429, 503) },
+      },
     },
-  }, async (req, reply) => start(req, reply, req.body));
+    async (req, reply) => start(req, reply, req.body),
+  );
 
-  app.get('/runs', {
-    config: { role: 'viewer' },
-    schema: {
-      tags: ['runs'], summary: 'List runs, newest first, with cursor pagination',
-      querystring: runListQuery,
-      response: { 200: z.object({ items: z.array(runSummary), nextCursor: z.string().nullable() }), ...problems(400) },
+  app.get(
+    '/runs',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: ['runs'],
+        summary: 'List runs, newest first, with cursor pagination',
+        querystring: runListQuery,
+        response: {
+          200: z.object({ items: z.array(runSummary), nextCursor: z.string().nullable() }),
+          ...problems(400),
+        },
+      },
     },
-  }, async (req) => {
-    const { cursor, ...f } = req.query;
-    const after = cursor ? decodeCursor(cursor, isRunCursor) : undefined;
-    const page = await listRunSummaries(ctx.db, { ...f, ...(after ? { after: { createdAt: after.at, id: after.id } } : {}) });
-    return { items: page.items, nextCursor: page.next ? encodeCursor({ at: page.next.createdAt, id: page.next.id }) : null };
-  });
+    async (req) => {
+      const { cursor, ...f } = req.query;
+      const after = cursor ? decodeCursor(cursor, isRunCursor) : undefined;
+      const page = await listRunSummaries(ctx.db, {
+        ...f,
+        ...(after ? { after: { createdAt: after.at, id: after.id } } : {}),
+      });
+      return {
+        items: page.items,
+        nextCursor: page.next ? encodeCursor({ at: page.next.createdAt, id: page.next.id }) : null,
+      };
+    },
+  );
 
-  app.get('/runs/:id', {
-    config: { role: 'viewer' },
-    schema: {
-      tags: ['runs'], summary: 'A run with the status of each step (live from the workflow while it runs)',
-      params: runIdParams, response: { 200: runView, ...problems(404) },
+  app.get(
+    '/runs/:id',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: ['runs'],
+        summary: 'A run with the status of each step (live from the workflow while it runs)',
+        params: runIdParams,
+        response: { 200: runView, ...problems(404) },
+      },
     },
-  }, async (req) => getRunView(ctx, req.params.id));
+    async (req) => getRunView(ctx, req.params.id),
+  );
 
-  app.post('/runs/:id/cancel', {
-    config: { role: 'operator' },
-    schema: {
-      tags: ['runs'], summary: 'Cancel a pending or running run (202: its steps are being stopped)',
-      params: runIdParams, response: { 202: runView, ...problems(404, 409, 429) },
+  app.post(
+    '/runs/:id/cancel',
+    {
+      config: { role: 'operator' },
+      schema: {
+        tags: ['runs'],
+        summary: 'Cancel a pending or running run (202: its steps are being stopped)',
+        params: runIdParams,
+        response: { 202: runView, ...problems(404, 409, 429) },
+      },
     },
-  }, async (req, reply) => {
-    await cancelRun(ctx, req.params.id, req.actor);
-    return reply.code(202).send(await getRunView(ctx, req.params.id, { live: false }));
-  });
+    async (req, reply) => {
+      await cancelRun(ctx, req.params.id, req.actor);
+      return reply.code(202).send(await getRunView(ctx, req.params.id, { live: false }));
+    },
+  );
 
-  app.post('/runs/:id/retry', {
-    config: { role: 'operator' },
-    schema: {
-      tags: ['runs'], summary: 'Retry a failed or cancelled run from its failed step, reusing the outputs of finished steps',
-      params: runIdParams, response: { 201: runView, ...problems(404, 409, 429, 503) },
+  app.post(
+    '/runs/:id/retry',
+    {
+      config: { role: 'operator' },
+      schema: {
+        tags: ['runs'],
+        summary: 'Retry a failed or cancelled run from its failed step, reusing the outputs of finished steps',
+        params: runIdParams,
+        response: { 201: runView, ...problems(404, 409, 429, 503) },
+      },
     },
-  }, async (req, reply) => {
-    const started = await retryRun(ctx, req.params.id, req.actor);
-    return reply.code(201).send(await getRunView(ctx, started.runId, { live: false }));
-  });
+    async (req, reply) => {
+      const started = await retryRun(ctx, req.params.id, req.actor);
+      return reply.code(201).send(await getRunView(ctx, started.runId, { live: false }));
+    },
+  );
 };

@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { ALIAS_NAME, ALIAS_NAME_HINT, MAX_TAG_VALUE, MAX_TAGS, MODEL_NAME, MODEL_NAME_HINT, parseTagFilter, TAG_KEY, TAG_KEY_HINT } from '../../core/registry/names.js';
+import {
+  ALIAS_NAME,
+  ALIAS_NAME_HINT,
+  MAX_TAG_VALUE,
+  MAX_TAGS,
+  MODEL_NAME,
+  MODEL_NAME_HINT,
+  parseTagFilter,
+  TAG_KEY,
+  TAG_KEY_HINT,
+} from '../../core/registry/names.js';
 import { FORMAT } from '../../core/registry/formats.js';
 import { parseVersionRef } from '../../core/registry/uris.js';
 import { isoTime, nullableTime } from './common.js';
@@ -15,45 +25,78 @@ export const versionRef = z.string().transform((s, ctx) => {
 });
 export const versionNumber = z.coerce.number().int().min(1, 'versions start at 1').max(999_999_999);
 
-export const tags = z.record(z.string().regex(TAG_KEY, `tag keys must be ${TAG_KEY_HINT}`), z.string().max(MAX_TAG_VALUE))
+export const tags = z
+  .record(z.string().regex(TAG_KEY, `tag keys must be ${TAG_KEY_HINT}`), z.string().max(MAX_TAG_VALUE))
   .refine((t) => Object.keys(t).length <= MAX_TAGS, `at most ${MAX_TAGS} tags`);
 /** `?tag=team:risk&tag=stage` (repeatable): every filter must match. */
-export const tagQuery = z.union([z.string(), z.array(z.string())]).optional().transform((v, ctx) => {
-  const list = v === undefined ? [] : Array.isArray(v) ? v : [v];
-  return list.map((s) => {
-    const f = parseTagFilter(s);
-    if (typeof f === 'string') ctx.addIssue({ code: 'custom', message: f });
-    return typeof f === 'string' ? { key: '' } : f;
-  });
-}).describe('key or key:value; repeat for AND');
-export const format = z.string().regex(FORMAT, 'formats are lowercase, e.g. sklearn-pickle, onnx, csv, parquet')
+export const tagQuery = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform((v, ctx) => {
+    const list = v === undefined ? [] : Array.isArray(v) ? v : [v];
+    return list.map((s) => {
+      const f = parseTagFilter(s);
+      if (typeof f === 'string') ctx.addIssue({ code: 'custom', message: f });
+      return typeof f === 'string' ? { key: '' } : f;
+    });
+  })
+  .describe('key or key:value; repeat for AND');
+export const format = z
+  .string()
+  .regex(FORMAT, 'formats are lowercase, e.g. sklearn-pickle, onnx, csv, parquet')
   .describe('sklearn-pickle, onnx, pytorch, csv, parquet…; inferred from the file name when absent');
 export const description = z.string().max(10_000).nullable();
 /** PATCH bodies of models, versions and datasets: metadata only, and at least one field. */
-export const metadataPatch = z.strictObject({ description: description.optional(), tags: tags.optional() })
+export const metadataPatch = z
+  .strictObject({ description: description.optional(), tags: tags.optional() })
   .refine((b) => b.description !== undefined || b.tags !== undefined, 'give description and/or tags');
-export const source = z.strictObject({
-  runId: z.string().min(1).max(200), stepId: z.string().min(1).max(200), output: z.string().min(1).max(255),
-}).describe('a step output of a run');
-export const artifactUri = z.string().min(1).max(2048).describe('a URI of the configured artifact store, or sha256:<hex>');
-export const idempotencyKey = z.string().min(1).max(200).describe('a retried registration with the same key returns the first version');
+export const source = z
+  .strictObject({
+    runId: z.string().min(1).max(200),
+    stepId: z.string().min(1).max(200),
+    output: z.string().min(1).max(255),
+  })
+  .describe('a step output of a run');
+export const artifactUri = z
+  .string()
+  .min(1)
+  .max(2048)
+  .describe('a URI of the configured artifact store, or sha256:<hex>');
+export const idempotencyKey = z
+  .string()
+  .min(1)
+  .max(200)
+  .describe('a retried registration with the same key returns the first version');
 
 const metricName = z.string().min(1).max(128);
 const modelMetrics = z.record(metricName, z.number());
 const modelParams = z.record(metricName, z.union([z.string().max(4096), z.number(), z.boolean()]));
 const sigColumn = z.strictObject({
-  name: z.string().min(1).max(256).optional(), type: z.string().min(1).max(64),
-  shape: z.array(z.number().int().min(-1)).max(16).optional(), optional: z.boolean().optional(),
+  name: z.string().min(1).max(256).optional(),
+  type: z.string().min(1).max(64),
+  shape: z.array(z.number().int().min(-1)).max(16).optional(),
+  optional: z.boolean().optional(),
 });
-export const signature = z.strictObject({
-  inputs: z.array(sigColumn).max(10_000), outputs: z.array(sigColumn).max(10_000).optional(),
-}).describe('input and output schema, MLflow-style: columns or tensors with type and shape');
+export const signature = z
+  .strictObject({
+    inputs: z.array(sigColumn).max(10_000),
+    outputs: z.array(sigColumn).max(10_000).optional(),
+  })
+  .describe('input and output schema, MLflow-style: columns or tensors with type and shape');
 
 /** What a model version registration carries besides its bytes (JSON body, or the upload's metadata field). */
 export const versionFields = {
-  format: format.optional(), description: description.optional(), metrics: modelMetrics.optional(), params: modelParams.optional(),
-  signature: signature.optional(), tags: tags.optional(),
-  datasets: z.array(z.string().max(300)).max(100).optional().describe('training data: datasets:/name/N or datasets:/name@latest'),
+  format: format.optional(),
+  description: description.optional(),
+  metrics: modelMetrics.optional(),
+  params: modelParams.optional(),
+  signature: signature.optional(),
+  tags: tags.optional(),
+  datasets: z
+    .array(z.string().max(300))
+    .max(100)
+    .optional()
+    .describe('training data: datasets:/name/N or datasets:/name@latest'),
   image: z.string().min(1).max(500).optional().describe('image reference, when no producing step recorded a digest'),
   idempotencyKey: idempotencyKey.optional(),
 };
@@ -61,49 +104,111 @@ export const versionFields = {
 /** Exactly one of source and artifactUri (skipped for uploads, which bring their own bytes). */
 export function oneSource(b: { source?: unknown; artifactUri?: unknown }, ctx: z.RefinementCtx): void {
   if ((b.source === undefined) === (b.artifactUri === undefined)) {
-    ctx.addIssue({ code: 'custom', path: ['source'], message: 'give exactly one of source {runId, stepId, output} or artifactUri' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['source'],
+      message: 'give exactly one of source {runId, stepId, output} or artifactUri',
+    });
   }
 }
 
-export const artifactRef = z.object({ uri: z.string(), sha256: z.string(), size: z.number(), kind: z.enum(['file', 'dir']) });
+export const artifactRef = z.object({
+  uri: z.string(),
+  sha256: z.string(),
+  size: z.number(),
+  kind: z.enum(['file', 'dir']),
+});
 export const modelSchema = z.object({
-  name: z.string(), description: z.string().nullable(), tags: z.record(z.string(), z.string()), status: z.enum(['active', 'archived']),
-  latestVersion: z.number().int().nullable(), aliases: z.record(z.string(), z.number().int()), createdBy: z.string().nullable(),
-  createdAt: isoTime, updatedAt: isoTime,
+  name: z.string(),
+  description: z.string().nullable(),
+  tags: z.record(z.string(), z.string()),
+  status: z.enum(['active', 'archived']),
+  latestVersion: z.number().int().nullable(),
+  aliases: z.record(z.string(), z.number().int()),
+  createdBy: z.string().nullable(),
+  createdAt: isoTime,
+  updatedAt: isoTime,
 });
 export const versionSchema = z.object({
-  model: z.string(), version: z.number().int(), uri: z.string(), status: z.enum(['registered', 'archived']),
-  description: z.string().nullable(), format: z.string(), artifact: artifactRef, metrics: z.record(z.string(), z.number()),
-  params: z.record(z.string(), z.unknown()), signature: z.unknown(), tags: z.record(z.string(), z.string()), aliases: z.array(z.string()),
+  model: z.string(),
+  version: z.number().int(),
+  uri: z.string(),
+  status: z.enum(['registered', 'archived']),
+  description: z.string().nullable(),
+  format: z.string(),
+  artifact: artifactRef,
+  metrics: z.record(z.string(), z.number()),
+  params: z.record(z.string(), z.unknown()),
+  signature: z.unknown(),
+  tags: z.record(z.string(), z.string()),
+  aliases: z.array(z.string()),
   lineage: z.object({
-    runId: z.string().nullable(), stepId: z.string().nullable(), output: z.string().nullable(), image: z.string().nullable(),
+    runId: z.string().nullable(),
+    stepId: z.string().nullable(),
+    output: z.string().nullable(),
+    image: z.string().nullable(),
     datasets: z.array(z.string()),
   }),
-  createdBy: z.string().nullable(), createdAt: isoTime, archivedAt: nullableTime,
+  createdBy: z.string().nullable(),
+  createdAt: isoTime,
+  archivedAt: nullableTime,
 });
-export const aliasSchema = z.object({ model: z.string(), alias: z.string(), version: z.number().int(), updatedBy: z.string().nullable(), updatedAt: isoTime });
+export const aliasSchema = z.object({
+  model: z.string(),
+  alias: z.string(),
+  version: z.number().int(),
+  updatedBy: z.string().nullable(),
+  updatedAt: isoTime,
+});
 export const datasetSchema = z.object({
-  name: z.string(), description: z.string().nullable(), tags: z.record(z.string(), z.string()), latestVersion: z.number().int().nullable(),
-  createdBy: z.string().nullable(), createdAt: isoTime, updatedAt: isoTime,
+  name: z.string(),
+  description: z.string().nullable(),
+  tags: z.record(z.string(), z.string()),
+  latestVersion: z.number().int().nullable(),
+  createdBy: z.string().nullable(),
+  createdAt: isoTime,
+  updatedAt: isoTime,
 });
 export const columnType = z.enum(['integer', 'number', 'boolean', 'string', 'datetime', 'binary', 'unknown']);
-export const tableSchema = z.strictObject({ columns: z.array(z.strictObject({ name: z.string().min(1).max(256), type: columnType })).max(10_000) });
+export const tableSchema = z.strictObject({
+  columns: z.array(z.strictObject({ name: z.string().min(1).max(256), type: columnType })).max(10_000),
+});
 export const columnStats = z.object({
-  name: z.string(), type: columnType, count: z.number(), nulls: z.number(), distinct: z.number(), distinctCapped: z.boolean(),
-  min: z.number().optional(), max: z.number().optional(), mean: z.number().optional(), std: z.number().optional(),
-  histogram: z.object({ edges: z.array(z.number()), counts: z.array(z.number()) }).optional(), trueCount: z.number().optional(),
+  name: z.string(),
+  type: columnType,
+  count: z.number(),
+  nulls: z.number(),
+  distinct: z.number(),
+  distinctCapped: z.boolean(),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  mean: z.number().optional(),
+  std: z.number().optional(),
+  histogram: z.object({ edges: z.array(z.number()), counts: z.array(z.number()) }).optional(),
+  trueCount: z.number().optional(),
   topValues: z.array(z.object({ value: z.string(), count: z.number() })).optional(),
-  minLength: z.number().optional(), maxLength: z.number().optional(),
+  minLength: z.number().optional(),
+  maxLength: z.number().optional(),
 });
 export const datasetStats = z.object({ rowCount: z.number().int().min(0), columns: z.array(columnStats).max(10_000) });
 export const datasetVersionSchema = z.object({
-  dataset: z.string(), version: z.number().int(), uri: z.string(), description: z.string().nullable(), format: z.string(),
-  artifact: artifactRef, rowCount: z.number().nullable(), schema: tableSchema.nullable(), hasStats: z.boolean(),
-  sourceUri: z.string().nullable(), tags: z.record(z.string(), z.string()),
+  dataset: z.string(),
+  version: z.number().int(),
+  uri: z.string(),
+  description: z.string().nullable(),
+  format: z.string(),
+  artifact: artifactRef,
+  rowCount: z.number().nullable(),
+  schema: tableSchema.nullable(),
+  hasStats: z.boolean(),
+  sourceUri: z.string().nullable(),
+  tags: z.record(z.string(), z.string()),
   lineage: z.object({ runId: z.string().nullable(), stepId: z.string().nullable(), output: z.string().nullable() }),
-  createdBy: z.string().nullable(), createdAt: isoTime,
+  createdBy: z.string().nullable(),
+  createdAt: isoTime,
 });
-export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+export const page = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 /** The 200 of an artifact download: the bytes, with their sha256 in ETag, Digest and Repr-Digest. */
 export const artifactBytes = {
   description: 'The stored bytes (a directory artifact as a tar), verified against their sha256 while streaming',
@@ -118,9 +223,11 @@ export const datasetVersionRef = z.string().transform((s, ctx): { version: numbe
   return { version: 0 };
 });
 export const datasetFields = {
-  format: format.optional(), description: description.optional(),
+  format: format.optional(),
+  description: description.optional(),
   schema: tableSchema.optional().describe('explicit columns and types (else inferred for CSV)'),
   stats: datasetStats.optional().describe('explicit statistics (else computed for CSV)'),
   sourceUri: z.string().min(1).max(2048).optional().describe('where the data came from, e.g. a warehouse table'),
-  tags: tags.optional(), idempotencyKey: idempotencyKey.optional(),
+  tags: tags.optional(),
+  idempotencyKey: idempotencyKey.optional(),
 };

@@ -10,7 +10,8 @@ export const byScheduleName = z.strictObject({ name: scheduleName });
 export const noteBody = z.strictObject({ note: z.string().max(500).optional() }).nullish();
 
 export const scheduleBody = z.strictObject({
-  name: scheduleName, pipeline: pipelineName,
+  name: scheduleName,
+  pipeline: pipelineName,
   version: z.number().int().min(1).optional().describe('Pin a version (default: the latest, pinned now)'),
   params: pipelineParams.default({}),
   cron: z.string().min(1).optional().describe('Five-field cron (minute hour day month weekday) or @daily, @hourly…'),

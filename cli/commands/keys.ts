@@ -2,35 +2,62 @@ import { Command, Option } from 'commander';
 import { contextOf } from '../context.js';
 import { ago, colors, out, printJson, table } from '../output.js';
 
-interface Key { id: string; name: string; role: string; createdBy: string | null; createdAt: string; expiresAt: string | null; revokedAt: string | null }
+interface Key {
+  id: string;
+  name: string;
+  role: string;
+  createdBy: string | null;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
 
 export function keyCommands(): Command {
   const cmd = new Command('keys').alias('key').description('Manage API keys (admin)');
 
-  cmd.command('create').description('Issue an API key; its secret is printed once')
+  cmd
+    .command('create')
+    .description('Issue an API key; its secret is printed once')
     .argument('<name>')
-    .addOption(new Option('--role <role>', 'what the key may do').choices(['viewer', 'operator', 'admin']).default('viewer'))
+    .addOption(
+      new Option('--role <role>', 'what the key may do').choices(['viewer', 'operator', 'admin']).default('viewer'),
+    )
     .option('--expires <time>', 'ISO-8601 expiry (default: never)')
     .action(async (name: string, o: { role: string; expires?: string }, c: Command) => {
       const { client, json } = contextOf(c);
-      const k = await client.json<Key & { key: string }>('POST', '/v1/keys', { body: { name, role: o.role, ...(o.expires ? { expiresAt: o.expires } : {}) } });
+      const k = await client.json<Key & { key: string }>('POST', '/v1/keys', {
+        body: { name, role: o.role, ...(o.expires ? { expiresAt: o.expires } : {}) },
+      });
       if (json) return printJson(k);
       out(`issued ${k.id} (${k.role}) — store this secret now, it is not shown again:`);
       out(colors.bold(k.key));
     });
 
-  cmd.command('ls').alias('list').description('List API keys (never their secrets)')
+  cmd
+    .command('ls')
+    .alias('list')
+    .description('List API keys (never their secrets)')
     .action(async (_o: unknown, c: Command) => {
       const { client, json } = contextOf(c);
       const r = await client.json<{ items: Key[] }>('GET', '/v1/keys');
       if (json) return printJson(r);
-      table(['ID', 'NAME', 'ROLE', 'CREATED', 'EXPIRES', 'STATE'], r.items.map((k) => [
-        k.id, k.name, k.role, ago(k.createdAt), ago(k.expiresAt),
-        k.revokedAt ? 'revoked' : k.expiresAt && Date.parse(k.expiresAt) <= Date.now() ? 'expired' : 'active',
-      ]));
+      table(
+        ['ID', 'NAME', 'ROLE', 'CREATED', 'EXPIRES', 'STATE'],
+        r.items.map((k) => [
+          k.id,
+          k.name,
+          k.role,
+          ago(k.createdAt),
+          ago(k.expiresAt),
+          k.revokedAt ? 'revoked' : k.expiresAt && Date.parse(k.expiresAt) <= Date.now() ? 'expired' : 'active',
+        ]),
+      );
     });
 
-  cmd.command('revoke').description('Revoke an API key at once').argument('<id>')
+  cmd
+    .command('revoke')
+    .description('Revoke an API key at once')
+    .argument('<id>')
     .action(async (id: string, _o: unknown, c: Command) => {
       const { client, json } = contextOf(c);
       const k = await client.json<Key>('DELETE', `/v1/keys/${id}`);

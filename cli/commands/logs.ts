@@ -4,7 +4,11 @@ import { contextOf } from '../context.js';
 import { colors, err, out } from '../output.js';
 import { sseEvents } from '../sse.js';
 
-interface LogLine { ts: string; stream: 'stdout' | 'stderr'; line: string }
+interface LogLine {
+  ts: string;
+  stream: 'stdout' | 'stderr';
+  line: string;
+}
 
 const RECONNECTS = 5;
 
@@ -23,7 +27,8 @@ async function follow(client: ApiClient, path: string, json: boolean): Promise<v
   for (let attempt = 0; ; attempt++) {
     try {
       const res = await client.send('GET', path, {
-        query: { follow: 'true' }, headers: { accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) },
+        query: { follow: 'true' },
+        headers: { accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) },
       });
       for await (const e of sseEvents(res.body as unknown as AsyncIterable<Uint8Array>)) {
         if (e.event === 'line') {
@@ -42,8 +47,10 @@ async function follow(client: ApiClient, path: string, json: boolean): Promise<v
 }
 
 export function logsCommand(): Command {
-  return new Command('logs').description('Print the log of a run\'s step')
-    .argument('<run>').argument('<step>')
+  return new Command('logs')
+    .description("Print the log of a run's step")
+    .argument('<run>')
+    .argument('<step>')
     .option('-f, --follow', 'stream the log live until the step ends')
     .action(async (run: string, step: string, o: { follow?: boolean }, c: Command) => {
       const { client, json } = contextOf(c);

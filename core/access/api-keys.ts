@@ -12,12 +12,21 @@ export interface KeyRequest {
 }
 
 const toInfo = (k: ListedKey): KeyInfo => ({
-  id: k.id, name: k.name, role: k.role, createdBy: k.created_by, createdAt: k.created_at.toISOString(),
-  expiresAt: k.expires_at?.toISOString() ?? null, revokedAt: k.revoked_at?.toISOString() ?? null,
+  id: k.id,
+  name: k.name,
+  role: k.role,
+  createdBy: k.created_by,
+  createdAt: k.created_at.toISOString(),
+  expiresAt: k.expires_at?.toISOString() ?? null,
+  revokedAt: k.revoked_at?.toISOString() ?? null,
 });
 
 /** Issues a key inside `uow` and records it there: the key and its audit event commit together. */
-export async function issueKeyIn(uow: UnitOfWork, k: KeyRequest, details: Record<string, unknown> = {}): Promise<IssuedKey> {
+export async function issueKeyIn(
+  uow: UnitOfWork,
+  k: KeyRequest,
+  details: Record<string, unknown> = {},
+): Promise<IssuedKey> {
   const key = await issueKey(uow.trx, { ...k, createdBy: uow.by.actor });
   await uow.audit('key.issue', 'api_key', key.id, { name: key.name, role: key.role, ...details });
   return key;

@@ -11,10 +11,17 @@ export interface AuditEvent {
 
 /** Appends to the audit trail (the table refuses updates and deletes). */
 export async function appendEvent(db: Db, e: AuditEvent): Promise<void> {
-  await db.insertInto('events').values({
-    actor: e.actor, action: e.action, resource_type: e.resourceType, resource_id: e.resourceId,
-    request_id: e.requestId ?? null, details: JSON.stringify(e.details ?? {}),
-  }).execute();
+  await db
+    .insertInto('events')
+    .values({
+      actor: e.actor,
+      action: e.action,
+      resource_type: e.resourceType,
+      resource_id: e.resourceId,
+      request_id: e.requestId ?? null,
+      details: JSON.stringify(e.details ?? {}),
+    })
+    .execute();
 }
 
 export interface EventFilter {

@@ -24,7 +24,8 @@ export class KeyCheck {
     const row = await this.lookup(secret);
     if (!row) throw new UnauthorizedError('unknown API key');
     if (row.revoked_at) throw new UnauthorizedError(`API key ${row.id} was revoked`);
-    if (row.expires_at && row.expires_at.getTime() <= Date.now()) throw new UnauthorizedError(`API key ${row.id} expired`);
+    if (row.expires_at && row.expires_at.getTime() <= Date.now())
+      throw new UnauthorizedError(`API key ${row.id} expired`);
     return { keyId: row.id, name: row.name, role: row.role };
   }
 

@@ -19,12 +19,23 @@ export interface IssuedKey {
   expiresAt: Date | null;
 }
 
-export async function issueKey(db: Db, k: { name: string; role: Role; createdBy?: string; expiresAt?: Date | null }): Promise<IssuedKey> {
+export async function issueKey(
+  db: Db,
+  k: { name: string; role: Role; createdBy?: string; expiresAt?: Date | null },
+): Promise<IssuedKey> {
   const id = `key_${randomBytes(6).toString('hex')}`;
   const key = `slk_${randomBytes(32).toString('base64url')}`;
-  await db.insertInto('api_keys').values({
-    id, name: k.name, role: k.role, key_hash: hashKey(key), created_by: k.createdBy ?? null, expires_at: k.expiresAt ?? null,
-  }).execute();
+  await db
+    .insertInto('api_keys')
+    .values({
+      id,
+      name: k.name,
+      role: k.role,
+      key_hash: hashKey(key),
+      created_by: k.createdBy ?? null,
+      expires_at: k.expiresAt ?? null,
+    })
+    .execute();
   return { id, name: k.name, role: k.role, key, expiresAt: k.expiresAt ?? null };
 }
 
@@ -45,13 +56,20 @@ export async function findKey(db: Db, id: string): Promise<ListedKey | undefined
 
 /** Returns false when no such key exists; revoking twice keeps the first revocation time. */
 export async function revokeKey(db: Db, id: string): Promise<boolean> {
-  const res = await db.updateTable('api_keys').set({ revoked_at: new Date() }).where('id', '=', id)
-    .where('revoked_at', 'is', null).executeTakeFirst();
+  const res = await db
+    .updateTable('api_keys')
+    .set({ revoked_at: new Date() })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
   if (Number(res.numUpdatedRows) > 0) return true;
   return (await db.selectFrom('api_keys').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
 }
 
 export async function countKeys(db: Db): Promise<number> {
-  const row = await db.selectFrom('api_keys').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('api_keys')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }

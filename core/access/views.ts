@@ -6,14 +6,23 @@ export const roleSchema = z.enum(ROLES);
 
 /** An API key as listed: never its secret, nor the hash of it. */
 export const keyInfoSchema = z.object({
-  id: z.string(), name: z.string(), role: roleSchema, createdBy: z.string().nullable(), createdAt: isoTime,
-  expiresAt: nullableTime, revokedAt: nullableTime,
+  id: z.string(),
+  name: z.string(),
+  role: roleSchema,
+  createdBy: z.string().nullable(),
+  createdAt: isoTime,
+  expiresAt: nullableTime,
+  revokedAt: nullableTime,
 });
 export type KeyInfo = z.infer<typeof keyInfoSchema>;
 
 /** A freshly issued key: the only time its secret is shown. */
 export const issuedKeySchema = z.object({
-  id: z.string(), name: z.string(), role: roleSchema, key: z.string().describe('The secret: store it now'), expiresAt: nullableTime,
+  id: z.string(),
+  name: z.string(),
+  role: roleSchema,
+  key: z.string().describe('The secret: store it now'),
+  expiresAt: nullableTime,
 });
 export type IssuedKeyView = z.infer<typeof issuedKeySchema>;
 

@@ -32,7 +32,10 @@ export class HashingStream extends Transform {
 export class VerifyingStream extends Transform {
   private readonly hash = createHash('sha256');
 
-  constructor(private readonly expected: string, private readonly what: string) {
+  constructor(
+    private readonly expected: string,
+    private readonly what: string,
+  ) {
     super();
   }
 
@@ -44,7 +47,12 @@ export class VerifyingStream extends Transform {
   override _flush(done: TransformCallback): void {
     const actual = this.hash.digest('hex');
     if (actual === this.expected) done();
-    else done(new Error(`sha256 mismatch for ${this.what}: expected ${this.expected}, got ${actual} (corrupt or tampered artifact)`));
+    else
+      done(
+        new Error(
+          `sha256 mismatch for ${this.what}: expected ${this.expected}, got ${actual} (corrupt or tampered artifact)`,
+        ),
+      );
   }
 }
 

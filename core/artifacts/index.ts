@@ -36,5 +36,9 @@ export function createArtifactStore(cfg: ArtifactStoreConfig): ArtifactStore {
       ? { credentials: { accessKeyId: cfg.accessKeyId, secretAccessKey: cfg.secretAccessKey } }
       : {}),
   });
-  return new S3ArtifactStore({ client, bucket: cfg.bucket, ...(cfg.prefix !== undefined ? { prefix: cfg.prefix } : {}) });
+  return new S3ArtifactStore({
+    client,
+    bucket: cfg.bucket,
+    ...(cfg.prefix !== undefined ? { prefix: cfg.prefix } : {}),
+  });
 }

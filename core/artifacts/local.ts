@@ -36,7 +36,8 @@ export class LocalArtifactStore implements ArtifactStore {
     try {
       return (await open(path, 'r')).createReadStream();
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`artifact not found: ${uri}`, { cause: err });
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new Error(`artifact not found: ${uri}`, { cause: err });
       throw err;
     }
   }

@@ -48,7 +48,8 @@ async function moveDirInto(src: string, dest: string): Promise<void> {
     return;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOTDIR') throw new Error(`cannot unpack a directory artifact into ${dest}: it is not a directory`, { cause: err });
+    if (code === 'ENOTDIR')
+      throw new Error(`cannot unpack a directory artifact into ${dest}: it is not a directory`, { cause: err });
     if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
   }
   for (const name of await readdir(src)) {

@@ -8,12 +8,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import {
-  DeleteBucketCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-} from '@aws-sdk/client-s3';
+import { DeleteBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, expect, it } from 'vitest';
 import { testS3Client, uniqueId } from '../../test/support/services.js';
 import type { ArtifactRef } from './store.js';
@@ -58,10 +53,17 @@ it('uploads a 1 GiB artifact with bounded memory', { timeout: 300_000 }, async (
     cwd: fileURLToPath(new URL('../..', import.meta.url)),
     timeout: 240_000,
   });
-  const result = JSON.parse(stdout.trim().split('\n').pop()!) as { ref: ArtifactRef; ms: number; vmHwmKiB: number; maxRssKiB: number };
+  const result = JSON.parse(stdout.trim().split('\n').pop()!) as {
+    ref: ArtifactRef;
+    ms: number;
+    vmHwmKiB: number;
+    maxRssKiB: number;
+  };
   key = result.ref.uri.slice(`s3://${bucket}/`.length);
   const peakMiB = result.vmHwmKiB / 1024;
-  console.log(`1 GiB putPath: ${result.ms} ms, child peak RSS ${peakMiB.toFixed(1)} MiB (maxRSS ${(result.maxRssKiB / 1024).toFixed(1)} MiB)`);
+  console.log(
+    `1 GiB putPath: ${result.ms} ms, child peak RSS ${peakMiB.toFixed(1)} MiB (maxRSS ${(result.maxRssKiB / 1024).toFixed(1)} MiB)`,
+  );
 
   expect(peakMiB).toBeLessThan(300);
   expect(result.ref).toMatchObject({ sha256: expected, size: GiB, kind: 'file' });

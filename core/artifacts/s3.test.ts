@@ -92,14 +92,18 @@ describe('S3ArtifactStore', () => {
   it('answers exists and owns, and rejects URIs of other stores', async () => {
     const ref = await store.putStream(Readable.from([Buffer.from('owned')]));
     expect(store.owns(ref.uri)).toBe(true);
-    const missing = ref.uri.replace(ref.sha256, sha('nope')).replace(`/${ref.sha256.slice(0, 2)}/`, `/${sha('nope').slice(0, 2)}/`);
+    const missing = ref.uri
+      .replace(ref.sha256, sha('nope'))
+      .replace(`/${ref.sha256.slice(0, 2)}/`, `/${sha('nope').slice(0, 2)}/`);
     expect(store.owns(missing)).toBe(true);
     expect(await store.exists(missing)).toBe(false);
     await expect(store.open(missing)).rejects.toThrow(/artifact not found/);
 
     const otherPrefix = new S3ArtifactStore({ client, bucket, prefix: 'elsewhere' });
     expect(otherPrefix.owns(ref.uri)).toBe(false);
-    await expect(otherPrefix.open(ref.uri)).rejects.toThrow(/does not belong to the S3 artifact store s3:\/\/.*\/elsewhere\//);
+    await expect(otherPrefix.open(ref.uri)).rejects.toThrow(
+      /does not belong to the S3 artifact store s3:\/\/.*\/elsewhere\//,
+    );
 
     const local = new LocalArtifactStore(join(work, 'local'));
     await expect(local.fetchTo(ref, join(work, 'x'))).rejects.toThrow(/does not belong to the local artifact store/);
@@ -110,7 +114,9 @@ describe('S3ArtifactStore', () => {
 
   it('detects a corrupt object on fetchTo', async () => {
     const ref = await store.putStream(Readable.from([Buffer.from('genuine')]));
-    await expect(store.fetchTo({ ...ref, sha256: sha('other') }, join(work, 'out', 'f'))).rejects.toThrow(/sha256 mismatch/);
+    await expect(store.fetchTo({ ...ref, sha256: sha('other') }, join(work, 'out', 'f'))).rejects.toThrow(
+      /sha256 mismatch/,
+    );
     expect(await readdir(join(work, 'out'))).toEqual([]);
   });
 

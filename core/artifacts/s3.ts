@@ -36,7 +36,8 @@ export class S3ArtifactStore implements ArtifactStore {
   private readonly uriPrefix: string;
 
   constructor(opts: S3ArtifactStoreOptions) {
-    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(opts.bucket)) throw new Error(`invalid S3 bucket name: ${JSON.stringify(opts.bucket)}`);
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(opts.bucket))
+      throw new Error(`invalid S3 bucket name: ${JSON.stringify(opts.bucket)}`);
     this.client = opts.client;
     this.bucket = opts.bucket;
     const prefix = (opts.prefix ?? '').replace(/^\/+|\/+$/g, '');
@@ -132,7 +133,9 @@ export class S3ArtifactStore implements ArtifactStore {
 
 function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e.name === 'NotFound' || e.name === 'NoSuchKey' || e.name === 'NoSuchBucket' || e.$metadata?.httpStatusCode === 404;
+  return (
+    e.name === 'NotFound' || e.name === 'NoSuchKey' || e.name === 'NoSuchBucket' || e.$metadata?.httpStatusCode === 404
+  );
 }
 
 async function withTempFile<T>(fn: (path: string) => Promise<T>): Promise<T> {

@@ -28,10 +28,7 @@ export async function packDir(dir: string): Promise<Readable> {
   const files = await listSorted(dir);
   // tar refuses an empty file list; an empty archive is just its two zero end blocks.
   if (files.length === 0) return Readable.from([Buffer.alloc(1024)], { objectMode: false });
-  const pack = tar.create(
-    { cwd: dir, portable: true, mtime: FIXED_MTIME, noDirRecurse: true, strict: true },
-    files,
-  );
+  const pack = tar.create({ cwd: dir, portable: true, mtime: FIXED_MTIME, noDirRecurse: true, strict: true }, files);
   return Readable.from(pack as AsyncIterable<Buffer>, { objectMode: false });
 }
 

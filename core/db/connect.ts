@@ -35,8 +35,10 @@ export async function openDb(target: DbTarget): Promise<Db> {
     const pool = new pg.Pool({
       connectionString: target.databaseUrl,
       max: target.poolSize ?? 10,
-      options: [target.schema ? `-c search_path=${target.schema}` : '', target.asyncCommit ? '-c synchronous_commit=off' : '']
-        .filter(Boolean).join(' ') || undefined,
+      options:
+        [target.schema ? `-c search_path=${target.schema}` : '', target.asyncCommit ? '-c synchronous_commit=off' : '']
+          .filter(Boolean)
+          .join(' ') || undefined,
     });
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }

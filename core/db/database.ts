@@ -2,8 +2,14 @@ import type { ApiKeysTable, EventsTable } from './tables/access.js';
 import type { PipelinesTable, PipelineVersionsTable } from './tables/pipelines.js';
 import type { ArtifactsTable, RunStepsTable, RunsTable, StepCacheTable } from './tables/runs.js';
 import type {
-  DatasetsTable, DatasetVersionsTable, ModelAliasesTable, ModelsTable, ModelVersionDatasetsTable, ModelVersionMetricsTable,
-  ModelVersionsTable, RunInputsTable,
+  DatasetsTable,
+  DatasetVersionsTable,
+  ModelAliasesTable,
+  ModelsTable,
+  ModelVersionDatasetsTable,
+  ModelVersionMetricsTable,
+  ModelVersionsTable,
+  RunInputsTable,
 } from './tables/registry.js';
 
 /** The whole metadata schema, as kysely sees it. Only types live here. */

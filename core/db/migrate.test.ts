@@ -8,7 +8,9 @@ import { migrations } from './migrations/index.js';
 
 describe.each(dbTargets())('migrations on $name', ({ open }) => {
   const cleanups: Array<() => Promise<void>> = [];
-  afterAll(async () => { for (const c of cleanups) await c(); });
+  afterAll(async () => {
+    for (const c of cleanups) await c();
+  });
 
   it('migrate to latest, idempotently, and keep events append-only', async () => {
     const { db, close } = await open();
@@ -17,11 +19,18 @@ describe.each(dbTargets())('migrations on $name', ({ open }) => {
     expect(await migrateToLatest(db)).toEqual([]);
 
     const tables = (await db.introspection.getTables()).map((t) => t.name);
-    expect(tables).toEqual(expect.arrayContaining(['pipelines', 'runs', 'run_steps', 'artifacts', 'api_keys', 'events']));
+    expect(tables).toEqual(
+      expect.arrayContaining(['pipelines', 'runs', 'run_steps', 'artifacts', 'api_keys', 'events']),
+    );
 
     const id = uniqueId('run');
-    await db.insertInto('events').values({ actor: 'test', action: 'run.start', resource_type: 'run', resource_id: id }).execute();
-    await expect(sql`UPDATE events SET actor = 'x' WHERE resource_id = ${id}`.execute(db)).rejects.toThrow(/append-only/);
+    await db
+      .insertInto('events')
+      .values({ actor: 'test', action: 'run.start', resource_type: 'run', resource_id: id })
+      .execute();
+    await expect(sql`UPDATE events SET actor = 'x' WHERE resource_id = ${id}`.execute(db)).rejects.toThrow(
+      /append-only/,
+    );
     await expect(db.deleteFrom('events').where('resource_id', '=', id).execute()).rejects.toThrow(/append-only/);
   });
 });

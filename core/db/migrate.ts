@@ -15,7 +15,9 @@ export class MigrationError extends Error {
 export async function migrateToLatest(db: Db): Promise<string[]> {
   const { rows } = await sql<{ s: string }>`select current_schema() as s`.execute(db);
   const migrator = new Migrator({
-    db, provider: { getMigrations: async () => migrations }, migrationTableSchema: rows[0]?.s ?? 'public',
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableSchema: rows[0]?.s ?? 'public',
   });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');

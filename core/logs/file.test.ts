@@ -44,7 +44,10 @@ describe('FileLogStore', () => {
     expect(await logs.exists('run-1', 'train')).toBe(true);
     expect(await logs.completed('run-1', 'train')).toBe(true);
     const raw = await text(logs.read('run-1', 'train'));
-    const lines = raw.trimEnd().split('\n').map((l) => JSON.parse(l) as { ts: string; stream: string; line: string });
+    const lines = raw
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { ts: string; stream: string; line: string });
     expect(lines.map(({ stream, line }) => [stream, line])).toEqual([
       ['stdout', 'epoch 1'],
       ['stderr', 'warning: "lr" high\nsecond physical line'],

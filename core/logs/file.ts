@@ -3,7 +3,14 @@ import { open, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { assertLogId, type FollowedLogLine, type FollowOptions, type LogLine, type LogStore, type LogWriter } from './store.js';
+import {
+  assertLogId,
+  type FollowedLogLine,
+  type FollowOptions,
+  type LogLine,
+  type LogStore,
+  type LogWriter,
+} from './store.js';
 import { FileLogWriter } from './writer.js';
 
 const NEWLINE = 0x0a;
@@ -12,7 +19,10 @@ const NEWLINE = 0x0a;
 export class FileLogStore implements LogStore {
   readonly root: string;
 
-  constructor(root: string, private readonly pollMs = 150) {
+  constructor(
+    root: string,
+    private readonly pollMs = 150,
+  ) {
     this.root = resolve(root);
   }
 

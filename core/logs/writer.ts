@@ -19,7 +19,10 @@ export class FileLogWriter implements LogWriter {
   private closing: Promise<void> | undefined;
   private bytes = 0;
 
-  constructor(private readonly file: string, private readonly doneFile: string) {
+  constructor(
+    private readonly file: string,
+    private readonly doneFile: string,
+  ) {
     this.chain = this.enqueue(async () => {
       await mkdir(dirname(file), { recursive: true });
       // A marker left by an earlier attempt of the step would end new followers at once.

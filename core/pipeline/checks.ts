@@ -13,7 +13,12 @@ type Report = (path: PropertyKey[], message: string) => void;
 function checkParams(spec: PipelineSpec, report: Report): void {
   const uses = paramsUsedAsInputs(spec);
   for (const [name, def] of Object.entries(spec.params ?? {})) {
-    if ((def.type === 'number' || def.type === 'integer') && def.min !== undefined && def.max !== undefined && def.min > def.max) {
+    if (
+      (def.type === 'number' || def.type === 'integer') &&
+      def.min !== undefined &&
+      def.max !== undefined &&
+      def.min > def.max
+    ) {
       report(['params', name], `min (${def.min}) is greater than max (${def.max})`);
     }
     if (def.type === 'enum') {

@@ -34,7 +34,8 @@ export function isTruthy(v: Literal): boolean {
 function compare(op: string, a: Literal, b: Literal): boolean {
   if (op === '==') return a === b;
   if (op === '!=') return a !== b;
-  const comparable = (typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string');
+  const comparable =
+    (typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string');
   if (!comparable) return false;
   const [x, y] = [a, b] as [number, number];
   if (op === '<') return x < y;

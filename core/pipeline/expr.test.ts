@@ -33,14 +33,31 @@ describe('parseExpr', () => {
   });
 
   it('parses references and literals', () => {
-    expect(parseExpr("steps.evaluate.metrics.accuracy >= 0.9 && params.mode != 'full' || null == steps.x.status")).toEqual<Expr>({
+    expect(
+      parseExpr("steps.evaluate.metrics.accuracy >= 0.9 && params.mode != 'full' || null == steps.x.status"),
+    ).toEqual<Expr>({
       type: 'or',
       left: {
         type: 'and',
-        left: { type: 'cmp', op: '>=', left: { type: 'ref', ref: { kind: 'metric', step: 'evaluate', name: 'accuracy' } }, right: { type: 'lit', value: 0.9 } },
-        right: { type: 'cmp', op: '!=', left: { type: 'ref', ref: { kind: 'param', name: 'mode' } }, right: { type: 'lit', value: 'full' } },
+        left: {
+          type: 'cmp',
+          op: '>=',
+          left: { type: 'ref', ref: { kind: 'metric', step: 'evaluate', name: 'accuracy' } },
+          right: { type: 'lit', value: 0.9 },
+        },
+        right: {
+          type: 'cmp',
+          op: '!=',
+          left: { type: 'ref', ref: { kind: 'param', name: 'mode' } },
+          right: { type: 'lit', value: 'full' },
+        },
       },
-      right: { type: 'cmp', op: '==', left: { type: 'lit', value: null }, right: { type: 'ref', ref: { kind: 'status', step: 'x' } } },
+      right: {
+        type: 'cmp',
+        op: '==',
+        left: { type: 'lit', value: null },
+        right: { type: 'ref', ref: { kind: 'status', step: 'x' } },
+      },
     });
   });
 

@@ -5,7 +5,8 @@
  */
 
 export type Literal = string | number | boolean | null;
-export type Ref = { kind: 'param'; name: string } | { kind: 'status'; step: string } | { kind: 'metric'; step: string; name: string };
+export type Ref =
+  { kind: 'param'; name: string } | { kind: 'status'; step: string } | { kind: 'metric'; step: string; name: string };
 export type CmpOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
 export type Expr =
   | { type: 'lit'; value: Literal }
@@ -40,14 +41,29 @@ function tokenize(src: string): Token[] {
   let i = 0;
   while (i < src.length) {
     const c = src[i]!;
-    if (/\s/.test(c)) { i++; continue; }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
     const op = OPS.find((o) => src.startsWith(o, i));
-    if (op) { tokens.push({ t: 'op', v: op, pos: i }); i += op.length; continue; }
+    if (op) {
+      tokens.push({ t: 'op', v: op, pos: i });
+      i += op.length;
+      continue;
+    }
     const num = /^-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?/.exec(src.slice(i));
-    if (num) { tokens.push({ t: 'num', v: Number(num[0]), pos: i }); i += num[0].length; continue; }
+    if (num) {
+      tokens.push({ t: 'num', v: Number(num[0]), pos: i });
+      i += num[0].length;
+      continue;
+    }
     // A dotted path is one token: there is no other use of '.', and names may contain '-'.
     const path = /^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*/.exec(src.slice(i));
-    if (path) { tokens.push({ t: 'path', v: path[0], pos: i }); i += path[0].length; continue; }
+    if (path) {
+      tokens.push({ t: 'path', v: path[0], pos: i });
+      i += path[0].length;
+      continue;
+    }
     if (c === "'" || c === '"') {
       let v = '';
       let j = i + 1;

@@ -1,9 +1,22 @@
 // Workflow-safe: nothing here imports a Node built-in. specDigest lives in './hash.js' (node:crypto) and is
 // imported from there directly, so Temporal's workflow bundler never sees it.
 export {
-  pipelineSchema, stepSchema, containerStepSchema, paramSchema, settingsSchema, API_VERSION, EXECUTORS, PIPELINE_NAME,
+  pipelineSchema,
+  stepSchema,
+  containerStepSchema,
+  paramSchema,
+  settingsSchema,
+  API_VERSION,
+  EXECUTORS,
+  PIPELINE_NAME,
   PIPELINE_NAME_HINT,
-  type PipelineSpec, type StepSpec, type ContainerStepSpec, type ParamSpec, type PipelineSettings, type StepKind, type ExecutorName,
+  type PipelineSpec,
+  type StepSpec,
+  type ContainerStepSpec,
+  type ParamSpec,
+  type PipelineSettings,
+  type StepKind,
+  type ExecutorName,
 } from './schema.js';
 export { parseDuration, parseMemory } from './units.js';
 export { parseExpr, ExprError, type Expr, type Ref, type Literal, type CmpOp } from './expr.js';

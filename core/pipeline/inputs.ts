@@ -1,9 +1,7 @@
 /** Syntax of a step input source: another step's output, a param holding a URI, or a literal URI. */
 
 export type InputRef =
-  | { type: 'step'; step: string; output: string }
-  | { type: 'param'; name: string }
-  | { type: 'uri'; uri: string };
+  { type: 'step'; step: string; output: string } | { type: 'param'; name: string } | { type: 'uri'; uri: string };
 
 export const STEP_ID = /^[a-z][a-z0-9_-]*$/;
 export const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -22,7 +20,8 @@ const URI_FORMS: RegExp[] = [
   /^sha256:[0-9a-f]{64}$/,
 ];
 
-export const URI_HINT = 's3://bucket/key, file:///path, models:/name@alias, models:/name/N, datasets:/name/N, datasets:/name@latest or sha256:<hex>';
+export const URI_HINT =
+  's3://bucket/key, file:///path, models:/name@alias, models:/name/N, datasets:/name/N, datasets:/name@latest or sha256:<hex>';
 
 export function isSourceUri(s: string): boolean {
   return URI_FORMS.some((re) => re.test(s));

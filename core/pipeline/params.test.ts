@@ -30,7 +30,14 @@ describe('resolveParams', () => {
   });
 
   it('coerces CLI strings', () => {
-    const result = resolveParams(spec(), { C: '0.5', max_iter: '300', deploy: 'true', mode: 'full', dataset_uri: 'file:///d.csv', tag: '42' });
+    const result = resolveParams(spec(), {
+      C: '0.5',
+      max_iter: '300',
+      deploy: 'true',
+      mode: 'full',
+      dataset_uri: 'file:///d.csv',
+      tag: '42',
+    });
     expect(result).toEqual({
       ok: true,
       params: { C: 0.5, max_iter: 300, deploy: true, mode: 'full', dataset_uri: 'file:///d.csv', tag: '42' },
@@ -67,7 +74,10 @@ describe('resolveParams', () => {
   it('reports every problem at once', () => {
     const result = resolveParams(spec(), { C: 'x', mode: 'slow', extra: 1 });
     expect(result.ok ? [] : result.errors.map((e) => e.path)).toEqual([
-      '$.params.extra', '$.params.C', '$.params.mode', '$.params.dataset_uri',
+      '$.params.extra',
+      '$.params.C',
+      '$.params.mode',
+      '$.params.dataset_uri',
     ]);
   });
 

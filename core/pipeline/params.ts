@@ -64,7 +64,10 @@ export function resolveParams(
   const inputUses = paramsUsedAsInputs(spec);
   for (const name of Object.keys(given)) {
     if (!Object.hasOwn(defs, name)) {
-      errors.push({ path: jsonPath(['params', name]), message: `unknown param; known: ${known.join(', ') || '(none)'}` });
+      errors.push({
+        path: jsonPath(['params', name]),
+        message: `unknown param; known: ${known.join(', ') || '(none)'}`,
+      });
     }
   }
   for (const [name, def] of Object.entries(defs)) {

@@ -27,6 +27,8 @@ export function planRun(
     return { params: resolved.params, plan: compilePlan(spec, resolved.params, { version, cache: opts.cache }) };
   } catch (err) {
     // compilePlan checks what only resolved values reveal (e.g. a param used as an input must hold a URI).
-    throw new ValidationError(`pipeline ${spec.name} version ${version} cannot run with these params: ${(err as Error).message}`);
+    throw new ValidationError(
+      `pipeline ${spec.name} version ${version} cannot run with these params: ${(err as Error).message}`,
+    );
   }
 }

@@ -84,13 +84,26 @@ describe('compilePlan', () => {
   });
 
   it('resolves inputs', () => {
-    expect(steps.a!.inputs).toEqual({ raw: { type: 'uri', uri: 's3://bucket/raw.csv' }, pinned: { type: 'uri', uri: 'models:/churn/3' } });
-    expect(steps.d!.inputs).toEqual({ left: { type: 'step', step: 'b', output: 'out' }, right: { type: 'step', step: 'c', output: 'out' } });
+    expect(steps.a!.inputs).toEqual({
+      raw: { type: 'uri', uri: 's3://bucket/raw.csv' },
+      pinned: { type: 'uri', uri: 'models:/churn/3' },
+    });
+    expect(steps.d!.inputs).toEqual({
+      left: { type: 'step', step: 'b', output: 'out' },
+      right: { type: 'step', step: 'c', output: 'out' },
+    });
   });
 
   it('applies defaults', () => {
     expect(steps.a).toMatchObject({
-      kind: 'container', command: [], args: [], env: {}, resources: {}, timeoutMs: 3_600_000, cache: false, executor: 'docker',
+      kind: 'container',
+      command: [],
+      args: [],
+      env: {},
+      resources: {},
+      timeoutMs: 3_600_000,
+      cache: false,
+      executor: 'docker',
       retry: { maximumAttempts: 1, initialIntervalMs: 1000, backoffCoefficient: 2, maximumIntervalMs: 100_000 },
     });
     expect(steps.a!.when).toBeUndefined();
@@ -130,7 +143,12 @@ describe('examples/pipelines/train-sklearn.yaml', () => {
   it('parses and compiles', () => {
     const plan = compile(yaml, { C: '0.5' });
     expect(plan.params).toEqual({ C: 0.5, max_iter: 200 });
-    expect(plan.steps.map((s) => [s.id, s.dependsOn])).toEqual([['ingest', []], ['train', ['ingest']], ['evaluate', ['ingest', 'train']], ['report', ['evaluate']]]);
+    expect(plan.steps.map((s) => [s.id, s.dependsOn])).toEqual([
+      ['ingest', []],
+      ['train', ['ingest']],
+      ['evaluate', ['ingest', 'train']],
+      ['report', ['evaluate']],
+    ]);
     const { train, evaluate } = byId(plan.steps);
     expect(train).toMatchObject({
       image: 'sluice/sklearn:1',

@@ -73,7 +73,9 @@ function commonFields(spec: PipelineSpec, step: StepSpec, params: ResolvedParams
       initialIntervalMs,
       backoffCoefficient: retries?.coefficient ?? 2,
       maximumIntervalMs:
-        retries?.maxBackoff !== undefined ? parseDuration(retries.maxBackoff) : initialIntervalMs * DEFAULT_MAX_BACKOFF_FACTOR,
+        retries?.maxBackoff !== undefined
+          ? parseDuration(retries.maxBackoff)
+          : initialIntervalMs * DEFAULT_MAX_BACKOFF_FACTOR,
     },
     cache: opts.cache === false ? false : (step.cache ?? spec.settings.cache),
     ...(step.when !== undefined ? { when: parseExpr(step.when), whenSource: step.when } : {}),

@@ -13,15 +13,13 @@ export const EXECUTORS = ['docker', 'process', 'kubernetes'] as const;
 export type ExecutorName = (typeof EXECUTORS)[number];
 
 function parsesWith(parse: (v: string | number) => unknown, what: string) {
-  return z
-    .union([z.string(), z.number()], { error: `expected a ${what} string or number` })
-    .superRefine((v, ctx) => {
-      try {
-        parse(v);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      }
-    });
+  return z.union([z.string(), z.number()], { error: `expected a ${what} string or number` }).superRefine((v, ctx) => {
+    try {
+      parse(v);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+  });
 }
 const duration = parsesWith(parseDuration, 'duration');
 const memory = parsesWith(parseMemory, 'memory');
@@ -46,7 +44,10 @@ export const paramSchema = z.discriminatedUnion('type', [numberParam, stringPara
 export type ParamSpec = z.infer<typeof paramSchema>;
 
 const fileName = z.string().refine(isFileName, { error: `must match ${FILE_NAME} and not be '.' or '..'` });
-const stepId = z.string().regex(STEP_ID, { error: `must match ${STEP_ID}` }).max(63);
+const stepId = z
+  .string()
+  .regex(STEP_ID, { error: `must match ${STEP_ID}` })
+  .max(63);
 const inputSource = z.string().superRefine((v, ctx) => {
   const ref = parseInputSource(v);
   if (typeof ref === 'string') ctx.addIssue({ code: 'custom', message: ref });
@@ -88,7 +89,11 @@ export const containerStepSchema = z.strictObject({
   args: z.array(z.string()).optional(),
   env: z.record(envName, envValue).optional(),
   resources: z
-    .strictObject({ cpu: z.number().positive().optional(), memory: memory.optional(), gpus: z.number().int().min(0).optional() })
+    .strictObject({
+      cpu: z.number().positive().optional(),
+      memory: memory.optional(),
+      gpus: z.number().int().min(0).optional(),
+    })
     .optional(),
   executor: z.enum(EXECUTORS).optional(),
 });
@@ -112,7 +117,9 @@ export const settingsSchema = z.strictObject({
 export const pipelineSchema = z.strictObject({
   apiVersion: z.literal(API_VERSION, {
     error: (iss) =>
-      iss.input === undefined ? `apiVersion is required ('${API_VERSION}')` : `unsupported apiVersion ${JSON.stringify(iss.input)}; expected '${API_VERSION}'`,
+      iss.input === undefined
+        ? `apiVersion is required ('${API_VERSION}')`
+        : `unsupported apiVersion ${JSON.stringify(iss.input)}; expected '${API_VERSION}'`,
   }),
   name: z.string().regex(PIPELINE_NAME, PIPELINE_NAME_HINT),
   description,

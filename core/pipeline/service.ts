@@ -7,7 +7,13 @@ import type { SpecIssue } from './issues.js';
 import type { PipelineSpec } from './schema.js';
 import { parsePipelineSpec } from './validate.js';
 import {
-  deletePipeline, getPipeline, getPipelineVersion, listPipelines, listPipelineVersions, savePipelineVersion, type SavedVersion,
+  deletePipeline,
+  getPipeline,
+  getPipelineVersion,
+  listPipelines,
+  listPipelineVersions,
+  savePipelineVersion,
+  type SavedVersion,
 } from './versions.js';
 import type { PipelineSummary, PipelineVersionInfo, PipelineVersionView } from './views.js';
 
@@ -26,11 +32,16 @@ export function checkPipeline(input: unknown): CheckedPipeline {
 export async function applyPipeline(db: Db, by: Actor, spec: PipelineSpec): Promise<SavedVersion> {
   return audited(db, by, async (uow) => {
     const saved = await savePipelineVersion(uow.trx, {
-      name: spec.name, description: spec.description, digest: specDigest(spec), spec, createdBy: by.actor,
+      name: spec.name,
+      description: spec.description,
+      digest: specDigest(spec),
+      spec,
+      createdBy: by.actor,
     });
     if (saved.created) {
       await uow.audit(saved.version === 1 ? 'pipeline.create' : 'pipeline.update', 'pipeline', spec.name, {
-        version: saved.version, digest: saved.digest,
+        version: saved.version,
+        digest: saved.digest,
       });
     }
     return saved;
@@ -42,34 +53,52 @@ export async function removePipeline(db: Db, by: Actor, name: string): Promise<v
   await audited(db, by, async (uow) => {
     if (!(await getPipeline(uow.trx, name))) throw new NotFoundError('pipeline', name);
     const active = await countActiveRuns(uow.trx, name);
-    if (active > 0) throw new ConflictError(`pipeline ${name} has ${active} pending or running run(s); cancel them first`);
+    if (active > 0)
+      throw new ConflictError(`pipeline ${name} has ${active} pending or running run(s); cancel them first`);
     await deletePipeline(uow.trx, name);
     await uow.audit('pipeline.delete', 'pipeline', name);
   });
 }
 
 /** A page of pipelines by name; `next` is the name to continue after when the page is full. */
-export async function listPipelineSummaries(db: Db, f: { after?: string; limit: number }): Promise<{ items: PipelineSummary[]; next?: string }> {
+export async function listPipelineSummaries(
+  db: Db,
+  f: { after?: string; limit: number },
+): Promise<{ items: PipelineSummary[]; next?: string }> {
   const rows = await listPipelines(db, f);
   const items = rows.map((p) => ({
-    name: p.name, latestVersion: p.latest_version, description: p.description,
-    createdAt: p.created_at.toISOString(), updatedAt: p.updated_at.toISOString(),
+    name: p.name,
+    latestVersion: p.latest_version,
+    description: p.description,
+    createdAt: p.created_at.toISOString(),
+    updatedAt: p.updated_at.toISOString(),
   }));
   return rows.length === f.limit ? { items, next: rows.at(-1)!.name } : { items };
 }
 
 type VersionRow = NonNullable<Awaited<ReturnType<typeof getPipelineVersion>>>;
 const toVersion = (v: VersionRow): PipelineVersionView => ({
-  pipeline: v.pipeline, version: v.version, latestVersion: v.latest_version, digest: v.digest,
-  spec: v.spec as Record<string, unknown>, createdBy: v.created_by, createdAt: v.created_at.toISOString(),
+  pipeline: v.pipeline,
+  version: v.version,
+  latestVersion: v.latest_version,
+  digest: v.digest,
+  spec: v.spec as Record<string, unknown>,
+  createdBy: v.created_by,
+  createdAt: v.created_at.toISOString(),
 });
 
 /** The latest version of a pipeline, with the list of its versions (newest first). */
-export async function getPipelineWithVersions(db: Db, name: string): Promise<PipelineVersionView & { versions: PipelineVersionInfo[] }> {
+export async function getPipelineWithVersions(
+  db: Db,
+  name: string,
+): Promise<PipelineVersionView & { versions: PipelineVersionInfo[] }> {
   const latest = await getPipelineVersion(db, name);
   if (!latest) throw new NotFoundError('pipeline', name);
   const versions = (await listPipelineVersions(db, name)).map((v) => ({
-    version: v.version, digest: v.digest, createdBy: v.created_by, createdAt: v.created_at.toISOString(),
+    version: v.version,
+    digest: v.digest,
+    createdBy: v.created_by,
+    createdAt: v.created_at.toISOString(),
   }));
   return { ...toVersion(latest), versions };
 }

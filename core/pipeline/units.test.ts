@@ -3,8 +3,14 @@ import { parseDuration, parseMemory } from './units.js';
 
 describe('parseDuration', () => {
   it.each([
-    ['500ms', 500], ['30s', 30_000], ['10m', 600_000], ['2h', 7_200_000], ['1h30m', 5_400_000],
-    [90, 90_000], ['90', 90_000], [0.5, 500],
+    ['500ms', 500],
+    ['30s', 30_000],
+    ['10m', 600_000],
+    ['2h', 7_200_000],
+    ['1h30m', 5_400_000],
+    [90, 90_000],
+    ['90', 90_000],
+    [0.5, 500],
   ] as const)('%s -> %d ms', (input, ms) => expect(parseDuration(input)).toBe(ms));
 
   it.each(['', '10x', 'm', '-5s', '5 s', '0s'])('rejects %j', (input) => {
@@ -15,7 +21,12 @@ describe('parseDuration', () => {
 
 describe('parseMemory', () => {
   it.each([
-    ['512Mi', 512], ['2Gi', 2048], ['1024Ki', 1], [1048576, 1], ['1048576', 1], ['1M', 1e6 / 2 ** 20],
+    ['512Mi', 512],
+    ['2Gi', 2048],
+    ['1024Ki', 1],
+    [1048576, 1],
+    ['1048576', 1],
+    ['1M', 1e6 / 2 ** 20],
   ] as const)('%s -> %d MiB', (input, mib) => expect(parseMemory(input)).toBeCloseTo(mib, 9));
 
   it.each(['', '512MB', 'lots', '-1Mi', '0'])('rejects %j', (input) => {

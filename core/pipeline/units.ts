@@ -6,7 +6,9 @@ const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/y;
 /** `500ms`, `30s`, `10m`, `2h`, `1h30m`, or a number (or numeric string) of seconds. Returns milliseconds. */
 export function parseDuration(input: string | number): number {
   const fail = (): never => {
-    throw new Error(`invalid duration ${JSON.stringify(input)}: expected e.g. 500ms, 30s, 10m, 2h or a number of seconds`);
+    throw new Error(
+      `invalid duration ${JSON.stringify(input)}: expected e.g. 500ms, 30s, 10m, 2h or a number of seconds`,
+    );
   };
   if (typeof input === 'number') {
     if (!Number.isFinite(input) || input <= 0) fail();
@@ -29,8 +31,14 @@ export function parseDuration(input: string | number): number {
 
 const MEMORY_UNITS: Record<string, number> = {
   '': 1,
-  K: 1e3, M: 1e6, G: 1e9, T: 1e12,
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40,
+  K: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
 };
 
 /** `512Mi`, `2Gi`, `1G`, `500K`, or a plain number of bytes (Kubernetes quantity style). Returns MiB. */

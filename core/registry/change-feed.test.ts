@@ -13,9 +13,12 @@ describe.each(dbTargets())('registry writes in a caller-owned unit of work on $n
   let off: () => void;
   beforeAll(async () => {
     o = await openMigrated(target);
-    for (let i = 0; i < 2; i++) await registerVersion(o.db, { model: 'm', artifact: fakeArtifact(`v${i}`), format: 'onnx' }, tester);
+    for (let i = 0; i < 2; i++)
+      await registerVersion(o.db, { model: 'm', artifact: fakeArtifact(`v${i}`), format: 'onnx' }, tester);
   });
-  afterAll(async () => { await o?.close(); });
+  afterAll(async () => {
+    await o?.close();
+  });
   beforeEach(() => {
     heard = [];
     off = onRegistryChange((m) => heard.push(m));
@@ -32,10 +35,12 @@ describe.each(dbTargets())('registry writes in a caller-owned unit of work on $n
   });
 
   it('leave neither the write, its audit event nor a notification when the caller rolls back', async () => {
-    await expect(audited(o.db, tester, async (uow) => {
-      await setAlias(uow.trx, 'm', 'staging', 1, tester);
-      throw new Error('caller gives up');
-    })).rejects.toThrow('caller gives up');
+    await expect(
+      audited(o.db, tester, async (uow) => {
+        await setAlias(uow.trx, 'm', 'staging', 1, tester);
+        throw new Error('caller gives up');
+      }),
+    ).rejects.toThrow('caller gives up');
     expect(heard).toEqual([]);
     expect((await listAliases(o.db, 'm')).map((a) => a.alias)).not.toContain('staging');
     expect(await listEvents(o.db, { resourceType: 'model_alias', resourceId: 'm@staging', limit: 10 })).toEqual([]);

@@ -38,7 +38,10 @@ export interface ChangeListener {
  * this process. While the connection is down, `up` is false (caches must bypass themselves) and it
  * reconnects every second; every transition publishes a full flush.
  */
-export function listenForRegistryChanges(databaseUrl: string, onError: (err: Error) => void = () => {}): ChangeListener {
+export function listenForRegistryChanges(
+  databaseUrl: string,
+  onError: (err: Error) => void = () => {},
+): ChangeListener {
   let client: pg.Client | undefined;
   let up = false;
   let stopped = false;
@@ -52,7 +55,10 @@ export function listenForRegistryChanges(databaseUrl: string, onError: (err: Err
     publishRegistryChange(null);
     if (err) onError(err);
     c.end().catch(() => {});
-    if (!stopped) timer = setTimeout(() => { pending = connect(); }, 1_000);
+    if (!stopped)
+      timer = setTimeout(() => {
+        pending = connect();
+      }, 1_000);
   };
   const connect = async () => {
     const c = new pg.Client({ connectionString: databaseUrl });
@@ -72,7 +78,9 @@ export function listenForRegistryChanges(databaseUrl: string, onError: (err: Err
   };
   pending = connect();
   return {
-    get up() { return up; },
+    get up() {
+      return up;
+    },
     stop: async () => {
       stopped = true;
       clearTimeout(timer);

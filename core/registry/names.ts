@@ -23,6 +23,7 @@ export interface TagFilter {
 export function parseTagFilter(s: string): TagFilter | string {
   const i = s.indexOf(':');
   const key = i < 0 ? s : s.slice(0, i);
-  if (!TAG_KEY.test(key)) return `tag filter ${JSON.stringify(s)}: expected key or key:value, key being ${TAG_KEY_HINT}`;
+  if (!TAG_KEY.test(key))
+    return `tag filter ${JSON.stringify(s)}: expected key or key:value, key being ${TAG_KEY_HINT}`;
   return i < 0 ? { key } : { key, value: s.slice(i + 1) };
 }

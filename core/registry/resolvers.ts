@@ -29,25 +29,36 @@ export function registryResolvers(db: Db): Record<string, UriResolver> {
 /** For the API: a model URI to its version, or a 400 naming `path` / a 404 saying what is missing. */
 export async function resolveModelUri(db: Db, uri: string, path = 'uri'): Promise<ModelVersion> {
   const m = parseModelUri(uri);
-  if (!m) throw new ValidationError(`invalid model URI ${JSON.stringify(uri)}`, [{ path, message: `expected ${MODEL_URI_HINT}` }]);
+  if (!m)
+    throw new ValidationError(`invalid model URI ${JSON.stringify(uri)}`, [
+      { path, message: `expected ${MODEL_URI_HINT}` },
+    ]);
   return requireVersion(db, m.name, m.ref);
 }
 
 export async function resolveDatasetUri(db: Db, uri: string, path = 'uri'): Promise<DatasetVersion> {
   const d = parseDatasetUri(uri);
-  if (!d) throw new ValidationError(`invalid dataset URI ${JSON.stringify(uri)}`, [{ path, message: `expected ${DATASET_URI_HINT}` }]);
+  if (!d)
+    throw new ValidationError(`invalid dataset URI ${JSON.stringify(uri)}`, [
+      { path, message: `expected ${DATASET_URI_HINT}` },
+    ]);
   return requireDatasetVersion(db, d.name, d.ref);
 }
 
 /** Dataset URIs given in a request body, each to an existing version (else a 400 naming its index). */
-export async function resolveDatasetList(db: Db, uris: string[], path: string): Promise<Array<{ name: string; version: number }>> {
+export async function resolveDatasetList(
+  db: Db,
+  uris: string[],
+  path: string,
+): Promise<Array<{ name: string; version: number }>> {
   const out: Array<{ name: string; version: number }> = [];
   for (const [i, uri] of uris.entries()) {
     try {
       const v = await resolveDatasetUri(db, uri, `${path}[${i}]`);
       out.push({ name: v.dataset, version: v.version });
     } catch (err) {
-      if (err instanceof NotFoundError) throw new ValidationError(err.message, [{ path: `${path}[${i}]`, message: err.message }]);
+      if (err instanceof NotFoundError)
+        throw new ValidationError(err.message, [{ path: `${path}[${i}]`, message: err.message }]);
       throw err;
     }
   }

@@ -13,7 +13,10 @@ export class HoldBackVerifier extends Transform {
   private readonly hash = createHash('sha256');
   private held: Buffer | undefined;
 
-  constructor(private readonly expected: string, private readonly what: string) {
+  constructor(
+    private readonly expected: string,
+    private readonly what: string,
+  ) {
     super();
   }
 
@@ -27,7 +30,13 @@ export class HoldBackVerifier extends Transform {
   override _flush(done: TransformCallback): void {
     const actual = this.hash.digest('hex');
     if (actual !== this.expected) {
-      done(new SluiceError('artifact-corrupt', 500, `sha256 mismatch for ${this.what}: expected ${this.expected}, got ${actual} (corrupt or tampered artifact)`));
+      done(
+        new SluiceError(
+          'artifact-corrupt',
+          500,
+          `sha256 mismatch for ${this.what}: expected ${this.expected}, got ${actual} (corrupt or tampered artifact)`,
+        ),
+      );
       return;
     }
     done(null, this.held);

@@ -4,7 +4,6 @@ import type { ArtifactRef } from '../artifacts/store.js';
 import type { Plan, PlanStep } from '../pipeline/plan.js';
 import type { LiveRunStatus, StepStatus } from './status.js';
 
-
 export interface StepResult {
   status: 'succeeded' | 'cached';
   outputs: Record<string, ArtifactRef>;

@@ -17,7 +17,8 @@ import { isActiveRun, isRetryableRun } from './status.js';
 export async function cancelRun(ctx: RunContext, id: string, by: Actor): Promise<void> {
   const row = await getRun(ctx.db, id);
   if (!row) throw new NotFoundError('run', id);
-  if (!isActiveRun(row.status)) throw new ConflictError(`run ${id} is already ${row.status}; only pending or running runs can be cancelled`);
+  if (!isActiveRun(row.status))
+    throw new ConflictError(`run ${id} is already ${row.status}; only pending or running runs can be cancelled`);
   const handle = ctx.temporal.workflow.getHandle(row.workflow_id);
   try {
     await handle.cancel();
@@ -55,12 +56,26 @@ export async function retryRun(ctx: RunContext, id: string, by: Actor): Promise<
   for (const s of old.steps) {
     if (s.status !== 'succeeded' && s.status !== 'cached') continue;
     reuse[s.step_id] = {
-      status: 'cached', outputs: s.outputs as Record<string, ArtifactRef>, metrics: s.metrics as Record<string, number>,
-      attempt: s.attempt, ...(s.cache_key ? { cacheKey: s.cache_key } : {}), cachedFromRun: s.cached_from_run ?? old.id, durationMs: 0,
+      status: 'cached',
+      outputs: s.outputs as Record<string, ArtifactRef>,
+      metrics: s.metrics as Record<string, number>,
+      attempt: s.attempt,
+      ...(s.cache_key ? { cacheKey: s.cache_key } : {}),
+      cachedFromRun: s.cached_from_run ?? old.id,
+      durationMs: 0,
     };
   }
-  return startRun(ctx, {
-    pipeline: old.pipeline, version: old.pipeline_version, params: old.params as Record<string, unknown>,
-    trigger: 'retry', createdBy: by.actor, retryOf: old.id, reuse,
-  }, by);
+  return startRun(
+    ctx,
+    {
+      pipeline: old.pipeline,
+      version: old.pipeline_version,
+      params: old.params as Record<string, unknown>,
+      trigger: 'retry',
+      createdBy: by.actor,
+      retryOf: old.id,
+      reuse,
+    },
+    by,
+  );
 }

@@ -4,7 +4,10 @@ import { runSummary } from './view.js';
 import type { RunSummary } from './views.js';
 
 /** A page of runs, newest first; `next` is where the following page starts when this one is full. */
-export async function listRunSummaries(db: Db, f: RunFilter): Promise<{ items: RunSummary[]; next?: RunFilter['after'] }> {
+export async function listRunSummaries(
+  db: Db,
+  f: RunFilter,
+): Promise<{ items: RunSummary[]; next?: RunFilter['after'] }> {
   const rows = await listRuns(db, f);
   const last = rows.at(-1);
   const items = rows.map(runSummary);

@@ -17,7 +17,11 @@ export class SpecCache {
   /** The pinned version (latest when undefined), parsed; NotFoundError when missing. */
   async version(pipeline: string, version?: number): Promise<{ version: number; digest: string; spec: PipelineSpec }> {
     const row = await getPipelineVersion(this.db, pipeline, version);
-    if (!row) throw new NotFoundError(version === undefined ? 'pipeline' : 'pipeline version', version === undefined ? pipeline : `${pipeline}@${version}`);
+    if (!row)
+      throw new NotFoundError(
+        version === undefined ? 'pipeline' : 'pipeline version',
+        version === undefined ? pipeline : `${pipeline}@${version}`,
+      );
     return { version: row.version, digest: row.digest, spec: this.parse(pipeline, row.digest, row.spec) };
   }
 

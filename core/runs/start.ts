@@ -2,7 +2,11 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { audited, type Actor, type UnitOfWork } from '../access/audit.js';
 import { getRun } from './projection.js';
 import {
-  deleteUnstartedRun, findRunByIdempotencyKey, insertPendingRun, insertReusedSteps, type ReusedStep,
+  deleteUnstartedRun,
+  findRunByIdempotencyKey,
+  insertPendingRun,
+  insertReusedSteps,
+  type ReusedStep,
 } from './queries.js';
 import type { RunRow } from '../db/tables/runs.js';
 import { ConflictError, SluiceError } from '../errors.js';
@@ -67,7 +71,9 @@ async function launch(ctx: RunContext, runId: string, workflowId: string, input:
 async function resume(ctx: RunContext, existing: RunRow, req: StartRunRequest): Promise<StartedRun> {
   const key = req.idempotencyKey!;
   if (existing.pipeline !== req.pipeline || (req.version !== undefined && req.version !== existing.pipeline_version)) {
-    throw new ConflictError(`idempotency key "${key}" was already used for run ${existing.id} (${existing.pipeline} version ${existing.pipeline_version})`);
+    throw new ConflictError(
+      `idempotency key "${key}" was already used for run ${existing.id} (${existing.pipeline} version ${existing.pipeline_version})`,
+    );
   }
   const pinned = await ctx.specs.version(existing.pipeline, existing.pipeline_version);
   const { params, plan } = planRun(pinned, req.params, { cache: req.cache });
@@ -76,7 +82,12 @@ async function resume(ctx: RunContext, existing: RunRow, req: StartRunRequest): 
   }
   if (existing.status === 'pending') {
     // The first request may have died between the database and Temporal: starting again is safe.
-    const input: RunPipelineInput = { runId: existing.id, plan, trigger: existing.trigger, createdBy: existing.created_by ?? undefined };
+    const input: RunPipelineInput = {
+      runId: existing.id,
+      plan,
+      trigger: existing.trigger,
+      createdBy: existing.created_by ?? undefined,
+    };
     await launch(ctx, existing.id, existing.workflow_id, input);
   }
   return { runId: existing.id, created: false };
@@ -86,7 +97,9 @@ async function resume(ctx: RunContext, existing: RunRow, req: StartRunRequest): 
 function auditStart(uow: UnitOfWork, runId: string, req: StartRunRequest, version: number): Promise<void> {
   if (req.retryOf) return uow.audit('run.retry', 'run', runId, { retryOf: req.retryOf });
   return uow.audit('run.start', 'run', runId, {
-    pipeline: req.pipeline, version, ...(req.idempotencyKey ? { idempotencyKey: req.idempotencyKey } : {}),
+    pipeline: req.pipeline,
+    version,
+    ...(req.idempotencyKey ? { idempotencyKey: req.idempotencyKey } : {}),
   });
 }
 
@@ -104,7 +117,10 @@ export async function startRun(ctx: RunContext, req: StartRunRequest, by: Actor)
     const existing = await getRun(ctx.db, runId);
     if (existing) return resume(ctx, existing, req);
     const other = await findRunByIdempotencyKey(ctx.db, key);
-    if (other) throw new ConflictError(`idempotency key "${key}" was already used for run ${other.id} of pipeline ${other.pipeline}`);
+    if (other)
+      throw new ConflictError(
+        `idempotency key "${key}" was already used for run ${other.id} of pipeline ${other.pipeline}`,
+      );
   }
   const pinned = await ctx.specs.version(req.pipeline, req.version);
   const { version } = pinned;
@@ -112,8 +128,15 @@ export async function startRun(ctx: RunContext, req: StartRunRequest, by: Actor)
   const workflowId = workflowIdFor(runId);
   const inserted = await audited(ctx.db, by, async (uow) => {
     const fresh = await insertPendingRun(uow.trx, {
-      id: runId, workflowId, pipeline: req.pipeline, version, params, trigger: req.trigger,
-      createdBy: req.createdBy, idempotencyKey: key ?? null, retryOf: req.retryOf ?? null,
+      id: runId,
+      workflowId,
+      pipeline: req.pipeline,
+      version,
+      params,
+      trigger: req.trigger,
+      createdBy: req.createdBy,
+      idempotencyKey: key ?? null,
+      retryOf: req.retryOf ?? null,
     });
     if (!fresh) return false;
     if (req.reuse) await insertReusedSteps(uow.trx, runId, reusedRows(req.reuse));
@@ -126,7 +149,11 @@ export async function startRun(ctx: RunContext, req: StartRunRequest, by: Actor)
     throw new ConflictError(`idempotency key "${key}" is in use by another run`);
   }
   const input: RunPipelineInput = {
-    runId, plan, trigger: req.trigger, ...(req.createdBy ? { createdBy: req.createdBy } : {}), ...(req.reuse ? { reuse: req.reuse } : {}),
+    runId,
+    plan,
+    trigger: req.trigger,
+    ...(req.createdBy ? { createdBy: req.createdBy } : {}),
+    ...(req.reuse ? { reuse: req.reuse } : {}),
   };
   try {
     // Whoever inserted the row created the run, even if a concurrent duplicate request won the start.
@@ -144,6 +171,11 @@ export async function startRun(ctx: RunContext, req: StartRunRequest, by: Actor)
 
 function reusedRows(reuse: Record<string, StepResult>): ReusedStep[] {
   return Object.entries(reuse).map(([stepId, r]) => ({
-    stepId, attempt: r.attempt, cacheKey: r.cacheKey ?? null, cachedFromRun: r.cachedFromRun!, outputs: r.outputs, metrics: r.metrics,
+    stepId,
+    attempt: r.attempt,
+    cacheKey: r.cacheKey ?? null,
+    cachedFromRun: r.cachedFromRun!,
+    outputs: r.outputs,
+    metrics: r.metrics,
   }));
 }

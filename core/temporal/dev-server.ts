@@ -72,7 +72,11 @@ async function stopLeftover(pidFile: string): Promise<void> {
     for (let i = 0; i < 100 && (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')); i++) {
       await new Promise((r) => setTimeout(r, 100));
     }
-    try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }
   await rm(pidFile, { force: true });
 }
@@ -82,11 +86,23 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   if (opts.pidFile) await stopLeftover(opts.pidFile);
   const port = opts.port ?? (await freePort());
   if (await portTaken(port)) {
-    throw new Error(`port ${port} is already in use; is another Temporal server running? ` +
-      'Set SLUICE_TEMPORAL_PORT to another port, or SLUICE_TEMPORAL_ADDRESS to use that server.');
+    throw new Error(
+      `port ${port} is already in use; is another Temporal server running? ` +
+        'Set SLUICE_TEMPORAL_PORT to another port, or SLUICE_TEMPORAL_ADDRESS to use that server.',
+    );
   }
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port),
-    '--namespace', opts.namespace ?? 'default', '--log-level', 'warn'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--namespace',
+    opts.namespace ?? 'default',
+    '--log-level',
+    'warn',
+  ];
   // Eager activity dispatch: a step's activity comes back with the workflow task that
   // scheduled it, saving a round trip per step.
   args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
@@ -133,7 +149,9 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     } catch (err) {
       if (Date.now() > deadline) {
         await stop();
-        throw new Error(`temporal dev server did not answer on ${address} in time: ${(err as Error).message}`, { cause: err });
+        throw new Error(`temporal dev server did not answer on ${address} in time: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
       await new Promise((r) => setTimeout(r, 200));
     }

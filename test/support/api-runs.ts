@@ -27,7 +27,12 @@ steps:
 }
 
 export async function apply(api: ApiHarness, yaml: string): Promise<{ pipeline: string; version: number }> {
-  const res = await api.call('operator', { method: 'POST', url: '/v1/pipelines', headers: { 'content-type': 'application/yaml' }, payload: yaml });
+  const res = await api.call('operator', {
+    method: 'POST',
+    url: '/v1/pipelines',
+    headers: { 'content-type': 'application/yaml' },
+    payload: yaml,
+  });
   expect(res.statusCode, res.body).toBeLessThan(300);
   return res.json();
 }
@@ -38,23 +43,46 @@ export interface RunBody {
   error: string | null;
   retryOf: string | null;
   trigger: string;
-  steps: { id: string; status: string; attempt: number; startedAt: string | null; cacheHit: boolean; cachedFromRun: string | null; durationMs: number | null;
-    outputs: Record<string, { uri: string }>; metrics: Record<string, number>; error: string | null }[];
+  steps: {
+    id: string;
+    status: string;
+    attempt: number;
+    startedAt: string | null;
+    cacheHit: boolean;
+    cachedFromRun: string | null;
+    durationMs: number | null;
+    outputs: Record<string, { uri: string }>;
+    metrics: Record<string, number>;
+    error: string | null;
+  }[];
 }
 
-export async function startRun(api: ApiHarness, pipeline: string, body: Record<string, unknown> = {}): Promise<RunBody> {
+export async function startRun(
+  api: ApiHarness,
+  pipeline: string,
+  body: Record<string, unknown> = {},
+): Promise<RunBody> {
   const res = await api.call('operator', { method: 'POST', url: `/v1/pipelines/${pipeline}/runs`, payload: body });
   expect(res.statusCode, res.body).toBe(201);
   return res.json();
 }
 
 /** Polls GET /v1/runs/:id until `done(run)`; fails the test with the last state after `timeoutMs`. */
-export async function waitForRun(api: ApiHarness, id: string, done: (r: RunBody) => boolean = (r) => !isActiveRun(r.status), timeoutMs = 30_000): Promise<RunBody> {
+export async function waitForRun(
+  api: ApiHarness,
+  id: string,
+  done: (r: RunBody) => boolean = (r) => !isActiveRun(r.status),
+  timeoutMs = 30_000,
+): Promise<RunBody> {
   let last: RunBody | undefined;
-  return waitFor(() => `run ${id}; last seen: ${JSON.stringify(last)}`, async () => {
-    const res = await api.call('viewer', { method: 'GET', url: `/v1/runs/${id}` });
-    expect(res.statusCode, res.body).toBe(200);
-    last = res.json();
-    return done(last!) ? last : undefined;
-  }, timeoutMs);
+  return waitFor(
+    () => `run ${id}; last seen: ${JSON.stringify(last)}`,
+    async () => {
+      const res = await api.call('viewer', { method: 'GET', url: `/v1/runs/${id}` });
+      expect(res.statusCode, res.body).toBe(200);
+      last = res.json();
+      return done(last!) ? last : undefined;
+    },
+    timeoutMs,
+  );
 }

@@ -15,18 +15,32 @@ export interface ApiHarness {
 
 /** The real API over a test harness' DB, Temporal client and stores, with a key per role; closed with the harness. */
 export async function createApi(h: Harness, env: Record<string, string> = {}): Promise<ApiHarness> {
-  const config = loadConfig({ SLUICE_DATA_DIR: h.dir, SLUICE_TASK_QUEUE: h.taskQueue, SLUICE_LOG_LEVEL: 'silent', ...env });
-  const app = await buildServer({ config, db: h.db, temporal: h.client, artifacts: h.deps.artifacts, logs: h.deps.logs });
+  const config = loadConfig({
+    SLUICE_DATA_DIR: h.dir,
+    SLUICE_TASK_QUEUE: h.taskQueue,
+    SLUICE_LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const app = await buildServer({
+    config,
+    db: h.db,
+    temporal: h.client,
+    artifacts: h.deps.artifacts,
+    logs: h.deps.logs,
+  });
   await app.ready();
   h.onClose(() => app.close());
   const keys = {} as Record<Role, string>;
-  for (const role of ['viewer', 'operator', 'admin'] as const) keys[role] = (await issueKey(h.db, { name: `test-${role}`, role })).key;
+  for (const role of ['viewer', 'operator', 'admin'] as const)
+    keys[role] = (await issueKey(h.db, { name: `test-${role}`, role })).key;
   return {
-    app, keys,
-    call: (role, opts) => app.inject({
-      ...opts,
-      headers: { ...(opts.headers ?? {}), ...(role ? { authorization: `Bearer ${keys[role]}` } : {}) },
-    }),
+    app,
+    keys,
+    call: (role, opts) =>
+      app.inject({
+        ...opts,
+        headers: { ...(opts.headers ?? {}), ...(role ? { authorization: `Bearer ${keys[role]}` } : {}) },
+      }),
   };
 }
 
@@ -60,14 +74,21 @@ export function useApi(opts: UseApiOptions = {}): ApiFixture {
 }
 
 /** Asserts a problem+json error with `status` whose `errors` name `path` (when given). */
-export function expectProblem(res: LightMyRequestResponse, status: number, path?: string | RegExp): Record<string, unknown> {
+export function expectProblem(
+  res: LightMyRequestResponse,
+  status: number,
+  path?: string | RegExp,
+): Record<string, unknown> {
   expect(res.statusCode, res.body).toBe(status);
   expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
   const body = res.json() as { errors?: Array<{ path: string }>; detail: string };
   expect(body.detail).not.toMatch(/\n\s+at /); // no stack trace
   if (path !== undefined) {
     const paths = (body.errors ?? []).map((e) => e.path);
-    expect(paths.some((p) => (typeof path === 'string' ? p === path : path.test(p))), `${JSON.stringify(paths)} should name ${path}`).toBe(true);
+    expect(
+      paths.some((p) => (typeof path === 'string' ? p === path : path.test(p))),
+      `${JSON.stringify(paths)} should name ${path}`,
+    ).toBe(true);
   }
   return body;
 }

@@ -3,8 +3,14 @@ import { openDb, type Db } from '../../core/db/connect.js';
 import { migrateToLatest } from '../../core/db/migrate.js';
 import { testServices, uniqueId } from './services.js';
 
-export interface OpenedDb { db: Db; close: () => Promise<void> }
-export interface DbTargetCase { name: string; open: () => Promise<OpenedDb> }
+export interface OpenedDb {
+  db: Db;
+  close: () => Promise<void>;
+}
+export interface DbTargetCase {
+  name: string;
+  open: () => Promise<OpenedDb>;
+}
 
 /**
  * The two metadata databases every repository test runs on: real PostgreSQL (a fresh

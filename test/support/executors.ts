@@ -15,7 +15,9 @@ export interface LogLine {
 const workDirs: string[] = [];
 
 /** A request with its own runId and a fresh workDir (with inputs/) under os.tmpdir(). */
-export async function newStep(overrides: Partial<StepRunRequest> = {}): Promise<{ req: StepRunRequest; logs: LogLine[] }> {
+export async function newStep(
+  overrides: Partial<StepRunRequest> = {},
+): Promise<{ req: StepRunRequest; logs: LogLine[] }> {
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'sluice-exec-'));
   workDirs.push(workDir);
   await mkdir(path.join(workDir, 'inputs'));

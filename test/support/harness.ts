@@ -75,12 +75,22 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     resolvers: registryResolvers(db),
   };
   const closers: Array<() => Promise<unknown>> = [];
-  const newWorker = async (overrides: Partial<ActivityDeps> = {}) => createWorker({
-    connection: native, namespace: 'default', taskQueue, deps: { ...deps, ...overrides },
-    maxConcurrentActivities: 20, workflowBundle: await workflowBundle(),
-  });
+  const newWorker = async (overrides: Partial<ActivityDeps> = {}) =>
+    createWorker({
+      connection: native,
+      namespace: 'default',
+      taskQueue,
+      deps: { ...deps, ...overrides },
+      maxConcurrentActivities: 20,
+      workflowBundle: await workflowBundle(),
+    });
   return {
-    client, db, deps, dir, taskQueue, newWorker,
+    client,
+    db,
+    deps,
+    dir,
+    taskQueue,
+    newWorker,
     startInProcessWorker: async (overrides) => {
       const worker = await newWorker(overrides);
       const running = worker.run();

@@ -26,7 +26,12 @@ const PIPELINE_ROUTES: RouteCase[] = [
   { method: 'POST', path: '/v1/pipelines/validate', url: '/v1/pipelines/validate', role: 'viewer', payload: {} },
   { method: 'GET', path: '/v1/pipelines/{name}', url: '/v1/pipelines/ghost', role: 'viewer' },
   { method: 'DELETE', path: '/v1/pipelines/{name}', url: '/v1/pipelines/ghost', role: 'admin' },
-  { method: 'GET', path: '/v1/pipelines/{name}/versions/{version}', url: '/v1/pipelines/ghost/versions/1', role: 'viewer' },
+  {
+    method: 'GET',
+    path: '/v1/pipelines/{name}/versions/{version}',
+    url: '/v1/pipelines/ghost/versions/1',
+    role: 'viewer',
+  },
   { method: 'POST', path: '/v1/pipelines/{name}/runs', url: '/v1/pipelines/ghost/runs', role: 'operator', payload: {} },
   { method: 'POST', path: '/v1/runs', url: '/v1/runs', role: 'operator', payload: {} },
   { method: 'GET', path: '/v1/runs', url: '/v1/runs', role: 'viewer' },
@@ -57,27 +62,72 @@ export const REGISTRY_ROUTES: RouteCase[] = [
   { method: 'POST', path: '/v1/models/{name}/versions', url: '/v1/models/m/versions', role: 'operator' },
   { method: 'POST', path: '/v1/models/{name}/versions/upload', url: '/v1/models/m/versions/upload', role: 'operator' },
   { method: 'GET', path: '/v1/models/{name}/versions', url: '/v1/models/m/versions', role: 'viewer' },
-  { method: 'GET', path: '/v1/models/{name}/versions/compare', url: '/v1/models/m/versions/compare?a=1&b=2', role: 'viewer' },
+  {
+    method: 'GET',
+    path: '/v1/models/{name}/versions/compare',
+    url: '/v1/models/m/versions/compare?a=1&b=2',
+    role: 'viewer',
+  },
   { method: 'GET', path: '/v1/models/{name}/versions/{version}', url: '/v1/models/m/versions/1', role: 'viewer' },
   { method: 'PATCH', path: '/v1/models/{name}/versions/{version}', url: '/v1/models/m/versions/1', role: 'operator' },
-  { method: 'POST', path: '/v1/models/{name}/versions/{version}/archive', url: '/v1/models/m/versions/1/archive', role: 'operator' },
-  { method: 'GET', path: '/v1/models/{name}/versions/{version}/artifact', url: '/v1/models/m/versions/1/artifact', role: 'viewer' },
+  {
+    method: 'POST',
+    path: '/v1/models/{name}/versions/{version}/archive',
+    url: '/v1/models/m/versions/1/archive',
+    role: 'operator',
+  },
+  {
+    method: 'GET',
+    path: '/v1/models/{name}/versions/{version}/artifact',
+    url: '/v1/models/m/versions/1/artifact',
+    role: 'viewer',
+  },
   { method: 'GET', path: '/v1/models/{name}/aliases', url: '/v1/models/m/aliases', role: 'viewer' },
   { method: 'GET', path: '/v1/models/{name}/aliases/{alias}', url: '/v1/models/m/aliases/champion', role: 'viewer' },
   { method: 'PUT', path: '/v1/models/{name}/aliases/{alias}', url: '/v1/models/m/aliases/champion', role: 'operator' },
-  { method: 'DELETE', path: '/v1/models/{name}/aliases/{alias}', url: '/v1/models/m/aliases/champion', role: 'operator' },
+  {
+    method: 'DELETE',
+    path: '/v1/models/{name}/aliases/{alias}',
+    url: '/v1/models/m/aliases/champion',
+    role: 'operator',
+  },
   { method: 'POST', path: '/v1/datasets', url: '/v1/datasets', role: 'operator' },
   { method: 'GET', path: '/v1/datasets', url: '/v1/datasets', role: 'viewer' },
   { method: 'GET', path: '/v1/datasets/{name}', url: '/v1/datasets/d', role: 'viewer' },
   { method: 'PATCH', path: '/v1/datasets/{name}', url: '/v1/datasets/d', role: 'operator' },
   { method: 'POST', path: '/v1/datasets/{name}/versions', url: '/v1/datasets/d/versions', role: 'operator' },
-  { method: 'POST', path: '/v1/datasets/{name}/versions/upload', url: '/v1/datasets/d/versions/upload', role: 'operator' },
+  {
+    method: 'POST',
+    path: '/v1/datasets/{name}/versions/upload',
+    url: '/v1/datasets/d/versions/upload',
+    role: 'operator',
+  },
   { method: 'GET', path: '/v1/datasets/{name}/versions', url: '/v1/datasets/d/versions', role: 'viewer' },
   { method: 'GET', path: '/v1/datasets/{name}/versions/{version}', url: '/v1/datasets/d/versions/1', role: 'viewer' },
-  { method: 'GET', path: '/v1/datasets/{name}/versions/{version}/stats', url: '/v1/datasets/d/versions/1/stats', role: 'viewer' },
-  { method: 'GET', path: '/v1/datasets/{name}/versions/{version}/artifact', url: '/v1/datasets/d/versions/1/artifact', role: 'viewer' },
-  { method: 'GET', path: '/v1/lineage/models/{name}/versions/{version}', url: '/v1/lineage/models/m/versions/1', role: 'viewer' },
-  { method: 'GET', path: '/v1/lineage/datasets/{name}/versions/{version}', url: '/v1/lineage/datasets/d/versions/1', role: 'viewer' },
+  {
+    method: 'GET',
+    path: '/v1/datasets/{name}/versions/{version}/stats',
+    url: '/v1/datasets/d/versions/1/stats',
+    role: 'viewer',
+  },
+  {
+    method: 'GET',
+    path: '/v1/datasets/{name}/versions/{version}/artifact',
+    url: '/v1/datasets/d/versions/1/artifact',
+    role: 'viewer',
+  },
+  {
+    method: 'GET',
+    path: '/v1/lineage/models/{name}/versions/{version}',
+    url: '/v1/lineage/models/m/versions/1',
+    role: 'viewer',
+  },
+  {
+    method: 'GET',
+    path: '/v1/lineage/datasets/{name}/versions/{version}',
+    url: '/v1/lineage/datasets/d/versions/1',
+    role: 'viewer',
+  },
   { method: 'GET', path: '/v1/lineage/runs/{id}', url: '/v1/lineage/runs/r', role: 'viewer' },
   { method: 'GET', path: '/v1/registry/resolve', url: '/v1/registry/resolve?uri=models:/m/1', role: 'viewer' },
 ];
@@ -102,13 +152,17 @@ export async function servedRoutes(h: Harness): Promise<ServedRoute[]> {
     for (const method of [r.method].flat()) {
       if (method === 'HEAD') continue;
       routes.push({
-        method, path: r.url.replace(/:(\w+)/g, '{$1}'), role: r.config?.role,
+        method,
+        path: r.url.replace(/:(\w+)/g, '{$1}'),
+        role: r.config?.role,
         hidden: Boolean((r.schema as { hide?: boolean } | undefined)?.hide) || r.url.startsWith('/docs'),
       });
     }
   });
   const config = loadConfig({ SLUICE_DATA_DIR: h.dir, SLUICE_LOG_LEVEL: 'silent' });
-  await server.register(sluiceApp, { deps: { config, db: h.db, temporal: h.client, artifacts: h.deps.artifacts, logs: h.deps.logs } });
+  await server.register(sluiceApp, {
+    deps: { config, db: h.db, temporal: h.client, artifacts: h.deps.artifacts, logs: h.deps.logs },
+  });
   await server.ready();
   await server.close();
   return routes;
@@ -116,5 +170,8 @@ export async function servedRoutes(h: Harness): Promise<ServedRoute[]> {
 
 /** A URL for a route that, once authorised, fails harmlessly: path params name nothing that exists. */
 export function harmlessUrl(route: ServedRoute): string {
-  return ROUTES.find((r) => r.method === route.method && r.path === route.path)?.url ?? route.path.replace(/\{\w+\}/g, 'ghost');
+  return (
+    ROUTES.find((r) => r.method === route.method && r.path === route.path)?.url ??
+    route.path.replace(/\{\w+\}/g, 'ghost')
+  );
 }

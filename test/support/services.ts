@@ -24,7 +24,9 @@ export function uniqueId(prefix: string): string {
 export function testS3Client(): S3Client {
   const { s3 } = testServices;
   return new S3Client({
-    endpoint: s3.endpoint, region: s3.region, forcePathStyle: true,
+    endpoint: s3.endpoint,
+    region: s3.region,
+    forcePathStyle: true,
     credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
   });
 }

@@ -1,4 +1,9 @@
-export interface SseEvent { event: string; data: string; id?: string; at: number }
+export interface SseEvent {
+  event: string;
+  data: string;
+  id?: string;
+  at: number;
+}
 
 /** Reads Server-Sent Events from a fetch response until the stream ends or `stop` says so. */
 export async function readSse(res: Response, stop: (e: SseEvent) => boolean = () => false): Promise<SseEvent[]> {

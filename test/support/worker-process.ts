@@ -9,10 +9,14 @@ const workerMain = fileURLToPath(new URL('../../workers/worker-main.ts', import.
  * Its stderr goes to ours, so a worker that fails to start says why in the test output.
  */
 export function spawnWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', workerMain], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', workerMain], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     let seen = '';
-    const onExit = (code: number | null, signal: string | null) => reject(new Error(`worker process exited before it was ready (${signal ?? `code ${code}`})`));
+    const onExit = (code: number | null, signal: string | null) =>
+      reject(new Error(`worker process exited before it was ready (${signal ?? `code ${code}`})`));
     proc.once('exit', onExit);
     proc.stdout!.on('data', (b: Buffer) => {
       if (!seen.includes('worker ready')) {

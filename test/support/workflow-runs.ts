@@ -15,7 +15,8 @@ export function planFrom(yaml: string, params: Record<string, unknown> = {}, opt
   try {
     return planRun({ spec: parsed.spec, version: 1 }, params, opts).plan;
   } catch (err) {
-    if (err instanceof ValidationError) throw new Error(`${err.message}: ${JSON.stringify(err.issues)}`, { cause: err });
+    if (err instanceof ValidationError)
+      throw new Error(`${err.message}: ${JSON.stringify(err.issues)}`, { cause: err });
     throw err;
   }
 }
@@ -26,11 +27,18 @@ export function runInput(plan: Plan, extra: Partial<RunPipelineInput> = {}): Run
 
 /** Starts runPipeline on the harness' task queue under the run's workflow id, as the API would. */
 export function startRunWorkflow(h: Harness, input: RunPipelineInput): Promise<WorkflowHandle<typeof runPipeline>> {
-  return h.client.workflow.start<typeof runPipeline>('runPipeline', { taskQueue: h.taskQueue, workflowId: workflowIdFor(input.runId), args: [input] });
+  return h.client.workflow.start<typeof runPipeline>('runPipeline', {
+    taskQueue: h.taskQueue,
+    workflowId: workflowIdFor(input.runId),
+    args: [input],
+  });
 }
 
 /** Starts runPipeline and waits; returns the final status or the failure. */
-export async function runToEnd(h: Harness, input: RunPipelineInput): Promise<{ status?: RunProgress; error?: WorkflowFailedError }> {
+export async function runToEnd(
+  h: Harness,
+  input: RunPipelineInput,
+): Promise<{ status?: RunProgress; error?: WorkflowFailedError }> {
   const handle = await startRunWorkflow(h, input);
   try {
     return { status: await handle.result() };

@@ -2,14 +2,16 @@ import { type Kysely, sql } from 'kysely';
 
 // Frozen in time: never import application code here, never edit after release.
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.createTable('pipelines')
+  await db.schema
+    .createTable('pipelines')
     .addColumn('name', 'text', (c) => c.primaryKey())
     .addColumn('latest_version', 'integer', (c) => c.notNull())
     .addColumn('description', 'text')
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.createTable('pipeline_versions')
+  await db.schema
+    .createTable('pipeline_versions')
     .addColumn('pipeline', 'text', (c) => c.notNull().references('pipelines.name').onDelete('cascade'))
     .addColumn('version', 'integer', (c) => c.notNull())
     .addColumn('digest', 'text', (c) => c.notNull())
@@ -20,7 +22,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addUniqueConstraint('pipeline_versions_digest_uq', ['pipeline', 'digest'])
     .execute();
 
-  await db.schema.createTable('runs')
+  await db.schema
+    .createTable('runs')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('pipeline', 'text', (c) => c.notNull())
     .addColumn('pipeline_version', 'integer', (c) => c.notNull())
@@ -36,10 +39,15 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('started_at', 'timestamptz')
     .addColumn('finished_at', 'timestamptz')
     .execute();
-  await db.schema.createIndex('runs_pipeline_created_idx').on('runs').columns(['pipeline', 'created_at', 'id']).execute();
+  await db.schema
+    .createIndex('runs_pipeline_created_idx')
+    .on('runs')
+    .columns(['pipeline', 'created_at', 'id'])
+    .execute();
   await db.schema.createIndex('runs_created_idx').on('runs').columns(['created_at', 'id']).execute();
 
-  await db.schema.createTable('run_steps')
+  await db.schema
+    .createTable('run_steps')
     .addColumn('run_id', 'text', (c) => c.notNull().references('runs.id').onDelete('cascade'))
     .addColumn('step_id', 'text', (c) => c.notNull())
     .addColumn('status', 'text', (c) => c.notNull())
@@ -57,7 +65,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('run_steps_pk', ['run_id', 'step_id'])
     .execute();
 
-  await db.schema.createTable('artifacts')
+  await db.schema
+    .createTable('artifacts')
     .addColumn('id', 'bigserial', (c) => c.primaryKey())
     .addColumn('uri', 'text', (c) => c.notNull())
     .addColumn('sha256', 'text', (c) => c.notNull())
@@ -71,7 +80,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('artifacts_sha_idx').on('artifacts').column('sha256').execute();
 
-  await db.schema.createTable('step_cache')
+  await db.schema
+    .createTable('step_cache')
     .addColumn('cache_key', 'text', (c) => c.primaryKey())
     .addColumn('run_id', 'text', (c) => c.notNull())
     .addColumn('step_id', 'text', (c) => c.notNull())
@@ -80,7 +90,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
 
-  await db.schema.createTable('api_keys')
+  await db.schema
+    .createTable('api_keys')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('role', 'text', (c) => c.notNull())
@@ -92,7 +103,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
 
   // Append-only audit trail: the application never updates or deletes these rows.
-  await db.schema.createTable('events')
+  await db.schema
+    .createTable('events')
     .addColumn('id', 'bigserial', (c) => c.primaryKey())
     .addColumn('at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('actor', 'text', (c) => c.notNull())
@@ -111,7 +123,16 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`DROP FUNCTION IF EXISTS events_append_only() CASCADE`.execute(db);
-  for (const t of ['events', 'api_keys', 'step_cache', 'artifacts', 'run_steps', 'runs', 'pipeline_versions', 'pipelines']) {
+  for (const t of [
+    'events',
+    'api_keys',
+    'step_cache',
+    'artifacts',
+    'run_steps',
+    'runs',
+    'pipeline_versions',
+    'pipelines',
+  ]) {
     await db.schema.dropTable(t).ifExists().execute();
   }
 }

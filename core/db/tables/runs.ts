@@ -2,7 +2,6 @@ import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
 import type { Json, JsonWithDefault, NullableTimestamp, Serial, Timestamp } from './common.js';
 import type { RunStatus, StepStatus } from '../../runs/status.js';
 
-
 export interface RunsTable {
   id: string;
   pipeline: string;

@@ -29,7 +29,11 @@ export interface DatasetVersionRequest {
  * streaming it from the store with its sha256 verified; other formats keep what the request gives.
  */
 export async function registerDataset(
-  deps: RegistryDeps, dataset: string, req: DatasetVersionRequest, by: Actor, uploaded?: { artifact: ArtifactRef; fileName: string },
+  deps: RegistryDeps,
+  dataset: string,
+  req: DatasetVersionRequest,
+  by: Actor,
+  uploaded?: { artifact: ArtifactRef; fileName: string },
 ): Promise<{ version: DatasetVersion; created: boolean }> {
   const { src, fileName } = await sourceOf(deps.db, deps.artifacts, req, uploaded);
   const format = inferFormat(req.format, fileName, src.artifact.kind);
@@ -46,8 +50,20 @@ export async function registerDataset(
     }
   }
   const schema = req.schema ?? (stats ? { columns: stats.columns.map((c) => ({ name: c.name, type: c.type })) } : null);
-  return registerDatasetVersion(deps.db, {
-    dataset, artifact: src.artifact, format, producer: src.producer, description: req.description ?? null,
-    schema, stats, sourceUri: req.sourceUri ?? null, tags: req.tags, idempotencyKey: req.idempotencyKey ?? null,
-  }, by);
+  return registerDatasetVersion(
+    deps.db,
+    {
+      dataset,
+      artifact: src.artifact,
+      format,
+      producer: src.producer,
+      description: req.description ?? null,
+      schema,
+      stats,
+      sourceUri: req.sourceUri ?? null,
+      tags: req.tags,
+      idempotencyKey: req.idempotencyKey ?? null,
+    },
+    by,
+  );
 }

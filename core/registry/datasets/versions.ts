@@ -33,22 +33,48 @@ export interface DatasetVersion {
 
 export function toDatasetVersion(r: Omit<DatasetVersionRow, 'stats'> & { has_stats: unknown }): DatasetVersion {
   return {
-    dataset: r.dataset, version: r.version, uri: datasetVersionUri(r.dataset, r.version), description: r.description, format: r.format,
+    dataset: r.dataset,
+    version: r.version,
+    uri: datasetVersionUri(r.dataset, r.version),
+    description: r.description,
+    format: r.format,
     artifact: { uri: r.artifact_uri, sha256: r.digest, size: Number(r.size), kind: r.artifact_kind },
-    rowCount: r.row_count === null ? null : Number(r.row_count), schema: (r.schema ?? null) as DatasetSchema | null,
-    hasStats: Boolean(r.has_stats), sourceUri: r.source_uri, tags: r.tags as Tags,
+    rowCount: r.row_count === null ? null : Number(r.row_count),
+    schema: (r.schema ?? null) as DatasetSchema | null,
+    hasStats: Boolean(r.has_stats),
+    sourceUri: r.source_uri,
+    tags: r.tags as Tags,
     lineage: { runId: r.run_id, stepId: r.step_id, output: r.output_name },
-    createdBy: r.created_by, createdAt: r.created_at.toISOString(),
+    createdBy: r.created_by,
+    createdAt: r.created_at.toISOString(),
   };
 }
 
 /** Every column but `stats` (which can be large): fetched on its own by `getDatasetStats`. */
 function selectDatasetVersions(db: Db) {
-  return db.selectFrom('dataset_versions as dv').select([
-    'dv.dataset', 'dv.version', 'dv.description', 'dv.format', 'dv.artifact_uri', 'dv.digest', 'dv.size', 'dv.artifact_kind',
-    'dv.row_count', 'dv.schema', 'dv.source_uri', 'dv.tags', 'dv.run_id', 'dv.step_id', 'dv.output_name', 'dv.idempotency_key',
-    'dv.created_by', 'dv.created_at',
-  ]).select((eb) => eb('dv.stats', 'is not', null).as('has_stats'));
+  return db
+    .selectFrom('dataset_versions as dv')
+    .select([
+      'dv.dataset',
+      'dv.version',
+      'dv.description',
+      'dv.format',
+      'dv.artifact_uri',
+      'dv.digest',
+      'dv.size',
+      'dv.artifact_kind',
+      'dv.row_count',
+      'dv.schema',
+      'dv.source_uri',
+      'dv.tags',
+      'dv.run_id',
+      'dv.step_id',
+      'dv.output_name',
+      'dv.idempotency_key',
+      'dv.created_by',
+      'dv.created_at',
+    ])
+    .select((eb) => eb('dv.stats', 'is not', null).as('has_stats'));
 }
 
 export interface NewDatasetVersion {
@@ -64,40 +90,77 @@ export interface NewDatasetVersion {
   idempotencyKey?: string | null;
 }
 
-async function replay(db: Db, d: NewDatasetVersion): Promise<{ version: DatasetVersion; created: boolean } | undefined> {
+async function replay(
+  db: Db,
+  d: NewDatasetVersion,
+): Promise<{ version: DatasetVersion; created: boolean } | undefined> {
   if (!d.idempotencyKey) return undefined;
-  const row = await selectDatasetVersions(db).where('dv.dataset', '=', d.dataset).where('dv.idempotency_key', '=', d.idempotencyKey).executeTakeFirst();
+  const row = await selectDatasetVersions(db)
+    .where('dv.dataset', '=', d.dataset)
+    .where('dv.idempotency_key', '=', d.idempotencyKey)
+    .executeTakeFirst();
   if (!row) return undefined;
   if (row.digest !== d.artifact.sha256) {
-    throw new ConflictError(`idempotency key ${JSON.stringify(d.idempotencyKey)} already registered ${d.dataset}/${row.version} with different content`);
+    throw new ConflictError(
+      `idempotency key ${JSON.stringify(d.idempotencyKey)} already registered ${d.dataset}/${row.version} with different content`,
+    );
   }
   return { version: toDatasetVersion(row), created: false };
 }
 
 /** Same allocation as model versions: bump the counter row and insert in one transaction. */
-export async function registerDatasetVersion(db: Db, d: NewDatasetVersion, by: Actor): Promise<{ version: DatasetVersion; created: boolean }> {
+export async function registerDatasetVersion(
+  db: Db,
+  d: NewDatasetVersion,
+  by: Actor,
+): Promise<{ version: DatasetVersion; created: boolean }> {
   const replayed = await replay(db, d);
   if (replayed) return replayed;
   try {
     return await audited(db, by, async (uow) => {
       const { trx } = uow;
-      const inserted = await trx.insertInto('datasets').values({ name: d.dataset, created_by: by.actor })
-        .onConflict((oc) => oc.column('name').doNothing()).returning('name').executeTakeFirst();
-      const bumped = await trx.updateTable('datasets').set((eb) => ({ next_version: eb('next_version', '+', 1), updated_at: new Date() }))
-        .where('name', '=', d.dataset).returning('next_version').executeTakeFirstOrThrow();
+      const inserted = await trx
+        .insertInto('datasets')
+        .values({ name: d.dataset, created_by: by.actor })
+        .onConflict((oc) => oc.column('name').doNothing())
+        .returning('name')
+        .executeTakeFirst();
+      const bumped = await trx
+        .updateTable('datasets')
+        .set((eb) => ({ next_version: eb('next_version', '+', 1), updated_at: new Date() }))
+        .where('name', '=', d.dataset)
+        .returning('next_version')
+        .executeTakeFirstOrThrow();
       const v = bumped.next_version - 1;
       const rowCount = d.stats?.rowCount ?? null;
-      await trx.insertInto('dataset_versions').values({
-        dataset: d.dataset, version: v, description: d.description ?? null, format: d.format, artifact_uri: d.artifact.uri,
-        digest: d.artifact.sha256, size: d.artifact.size, artifact_kind: d.artifact.kind, row_count: rowCount,
-        schema: d.schema ? JSON.stringify(d.schema) : null, stats: d.stats ? JSON.stringify(d.stats) : null,
-        source_uri: d.sourceUri ?? null, tags: JSON.stringify(d.tags ?? {}), run_id: d.producer?.runId ?? null,
-        step_id: d.producer?.stepId ?? null, output_name: d.producer?.output ?? null, idempotency_key: d.idempotencyKey ?? null,
-        created_by: by.actor,
-      }).execute();
+      await trx
+        .insertInto('dataset_versions')
+        .values({
+          dataset: d.dataset,
+          version: v,
+          description: d.description ?? null,
+          format: d.format,
+          artifact_uri: d.artifact.uri,
+          digest: d.artifact.sha256,
+          size: d.artifact.size,
+          artifact_kind: d.artifact.kind,
+          row_count: rowCount,
+          schema: d.schema ? JSON.stringify(d.schema) : null,
+          stats: d.stats ? JSON.stringify(d.stats) : null,
+          source_uri: d.sourceUri ?? null,
+          tags: JSON.stringify(d.tags ?? {}),
+          run_id: d.producer?.runId ?? null,
+          step_id: d.producer?.stepId ?? null,
+          output_name: d.producer?.output ?? null,
+          idempotency_key: d.idempotencyKey ?? null,
+          created_by: by.actor,
+        })
+        .execute();
       if (inserted) await uow.audit('dataset.create', 'dataset', d.dataset, { auto: true });
       await uow.audit('dataset.version.register', 'dataset_version', `${d.dataset}/${v}`, {
-        sha256: d.artifact.sha256, runId: d.producer?.runId ?? null, rowCount,
+        sha256: d.artifact.sha256,
+        runId: d.producer?.runId ?? null,
+        rowCount,
       });
       return { version: (await findDatasetVersion(trx, d.dataset, { version: v }))!, created: true };
     });
@@ -111,14 +174,22 @@ export async function registerDatasetVersion(db: Db, d: NewDatasetVersion, by: A
   }
 }
 
-export async function findDatasetVersion(db: Db, name: string, ref: { version: number } | { alias: 'latest' }): Promise<DatasetVersion | undefined> {
+export async function findDatasetVersion(
+  db: Db,
+  name: string,
+  ref: { version: number } | { alias: 'latest' },
+): Promise<DatasetVersion | undefined> {
   let q = selectDatasetVersions(db).where('dv.dataset', '=', name);
   q = 'version' in ref ? q.where('dv.version', '=', ref.version) : q.orderBy('dv.version', 'desc').limit(1);
   const row = await q.executeTakeFirst();
   return row ? toDatasetVersion(row) : undefined;
 }
 
-export async function requireDatasetVersion(db: Db, name: string, ref: { version: number } | { alias: 'latest' }): Promise<DatasetVersion> {
+export async function requireDatasetVersion(
+  db: Db,
+  name: string,
+  ref: { version: number } | { alias: 'latest' },
+): Promise<DatasetVersion> {
   const v = await findDatasetVersion(db, name, ref);
   if (v) return v;
   const d = await db.selectFrom('datasets').select('name').where('name', '=', name).executeTakeFirst();
@@ -126,19 +197,31 @@ export async function requireDatasetVersion(db: Db, name: string, ref: { version
   throw new NotFoundError('dataset version', 'version' in ref ? `${name}/${ref.version}` : `${name}@latest`);
 }
 
-export async function listDatasetVersions(db: Db, name: string, f: { tags?: TagFilter[]; before?: number; limit: number }) {
+export async function listDatasetVersions(
+  db: Db,
+  name: string,
+  f: { tags?: TagFilter[]; before?: number; limit: number },
+) {
   const d = await db.selectFrom('datasets').select('name').where('name', '=', name).executeTakeFirst();
   if (!d) throw new NotFoundError('dataset', name);
   let q = selectDatasetVersions(db).where('dv.dataset', '=', name);
   for (const c of tagConditions('dv.tags', f.tags)) q = q.where(c);
   if (f.before !== undefined) q = q.where('dv.version', '<', f.before);
-  const rows = await q.orderBy('dv.version', 'desc').limit(f.limit + 1).execute();
+  const rows = await q
+    .orderBy('dv.version', 'desc')
+    .limit(f.limit + 1)
+    .execute();
   const page = rows.slice(0, f.limit);
   return { items: page.map(toDatasetVersion), nextCursor: rows.length > f.limit ? String(page.at(-1)!.version) : null };
 }
 
 export async function getDatasetStats(db: Db, name: string, version: number): Promise<DatasetStats | null> {
   await requireDatasetVersion(db, name, { version });
-  const row = await db.selectFrom('dataset_versions').select('stats').where('dataset', '=', name).where('version', '=', version).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('dataset_versions')
+    .select('stats')
+    .where('dataset', '=', name)
+    .where('version', '=', version)
+    .executeTakeFirstOrThrow();
   return (row.stats ?? null) as DatasetStats | null;
 }

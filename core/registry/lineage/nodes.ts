@@ -25,12 +25,22 @@ const loaders: Record<NodeType, Loader> = {
   model_version: async (db, keys) => {
     const out = new Map<string, Omit<LineageNode, 'id' | 'type'>>();
     for (const [model, versions] of byVersion(keys)) {
-      const rows = await db.selectFrom('model_versions').select(['model', 'version', 'status', 'format', 'metrics', 'created_at'])
-        .where('model', '=', model).where('version', 'in', versions).execute();
+      const rows = await db
+        .selectFrom('model_versions')
+        .select(['model', 'version', 'status', 'format', 'metrics', 'created_at'])
+        .where('model', '=', model)
+        .where('version', 'in', versions)
+        .execute();
       for (const r of rows) {
         out.set(`${r.model}/${r.version}`, {
           label: `${r.model} v${r.version}`,
-          attrs: { uri: modelVersionUri(r.model, r.version), status: r.status, format: r.format, metrics: r.metrics, createdAt: r.created_at.toISOString() },
+          attrs: {
+            uri: modelVersionUri(r.model, r.version),
+            status: r.status,
+            format: r.format,
+            metrics: r.metrics,
+            createdAt: r.created_at.toISOString(),
+          },
         });
       }
     }
@@ -39,44 +49,85 @@ const loaders: Record<NodeType, Loader> = {
   dataset_version: async (db, keys) => {
     const out = new Map<string, Omit<LineageNode, 'id' | 'type'>>();
     for (const [dataset, versions] of byVersion(keys)) {
-      const rows = await db.selectFrom('dataset_versions').select(['dataset', 'version', 'format', 'row_count', 'created_at'])
-        .where('dataset', '=', dataset).where('version', 'in', versions).execute();
+      const rows = await db
+        .selectFrom('dataset_versions')
+        .select(['dataset', 'version', 'format', 'row_count', 'created_at'])
+        .where('dataset', '=', dataset)
+        .where('version', 'in', versions)
+        .execute();
       for (const r of rows) {
         out.set(`${r.dataset}/${r.version}`, {
           label: `${r.dataset} v${r.version}`,
-          attrs: { uri: datasetVersionUri(r.dataset, r.version), format: r.format, rowCount: r.row_count, createdAt: r.created_at.toISOString() },
+          attrs: {
+            uri: datasetVersionUri(r.dataset, r.version),
+            format: r.format,
+            rowCount: r.row_count,
+            createdAt: r.created_at.toISOString(),
+          },
         });
       }
     }
     return out;
   },
   run: async (db, ids) => {
-    const rows = await db.selectFrom('runs').select(['id', 'pipeline', 'pipeline_version', 'status', 'created_at']).where('id', 'in', ids).execute();
-    return new Map(rows.map((r) => [r.id, {
-      label: `${r.pipeline} run ${r.id}`,
-      attrs: { pipeline: r.pipeline, pipelineVersion: r.pipeline_version, status: r.status, createdAt: r.created_at.toISOString() },
-    }]));
+    const rows = await db
+      .selectFrom('runs')
+      .select(['id', 'pipeline', 'pipeline_version', 'status', 'created_at'])
+      .where('id', 'in', ids)
+      .execute();
+    return new Map(
+      rows.map((r) => [
+        r.id,
+        {
+          label: `${r.pipeline} run ${r.id}`,
+          attrs: {
+            pipeline: r.pipeline,
+            pipelineVersion: r.pipeline_version,
+            status: r.status,
+            createdAt: r.created_at.toISOString(),
+          },
+        },
+      ]),
+    );
   },
   artifact: async (db, shas) => {
-    const rows = await db.selectFrom('artifacts').select(['sha256', 'uri', 'size', 'kind', 'step_id', 'name']).where('sha256', 'in', shas)
-      .orderBy('id').execute();
+    const rows = await db
+      .selectFrom('artifacts')
+      .select(['sha256', 'uri', 'size', 'kind', 'step_id', 'name'])
+      .where('sha256', 'in', shas)
+      .orderBy('id')
+      .execute();
     const out = new Map<string, Omit<LineageNode, 'id' | 'type'>>();
     for (const r of rows) {
       if (out.has(r.sha256)) continue;
-      out.set(r.sha256, { label: r.name ? `${r.step_id}/${r.name}` : r.sha256.slice(0, 12), attrs: { uri: r.uri, sha256: r.sha256, size: Number(r.size), kind: r.kind } });
+      out.set(r.sha256, {
+        label: r.name ? `${r.step_id}/${r.name}` : r.sha256.slice(0, 12),
+        attrs: { uri: r.uri, sha256: r.sha256, size: Number(r.size), kind: r.kind },
+      });
     }
     // Uploaded artifacts were never a step output: describe them from the version that holds them.
     const missing = shas.filter((s) => !out.has(s));
     if (missing.length) {
-      const mv = await db.selectFrom('model_versions').select(['artifact_sha256', 'artifact_uri', 'artifact_size', 'artifact_kind'])
-        .where('artifact_sha256', 'in', missing).execute();
-      const dv = await db.selectFrom('dataset_versions').select(['digest as artifact_sha256', 'artifact_uri', 'size as artifact_size', 'artifact_kind'])
-        .where('digest', 'in', missing).execute();
+      const mv = await db
+        .selectFrom('model_versions')
+        .select(['artifact_sha256', 'artifact_uri', 'artifact_size', 'artifact_kind'])
+        .where('artifact_sha256', 'in', missing)
+        .execute();
+      const dv = await db
+        .selectFrom('dataset_versions')
+        .select(['digest as artifact_sha256', 'artifact_uri', 'size as artifact_size', 'artifact_kind'])
+        .where('digest', 'in', missing)
+        .execute();
       for (const r of [...mv, ...dv]) {
         if (out.has(r.artifact_sha256)) continue;
         out.set(r.artifact_sha256, {
           label: `upload ${r.artifact_sha256.slice(0, 12)}`,
-          attrs: { uri: r.artifact_uri, sha256: r.artifact_sha256, size: Number(r.artifact_size), kind: r.artifact_kind },
+          attrs: {
+            uri: r.artifact_uri,
+            sha256: r.artifact_sha256,
+            size: Number(r.artifact_size),
+            kind: r.artifact_kind,
+          },
         });
       }
     }

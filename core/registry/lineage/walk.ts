@@ -22,7 +22,12 @@ export interface LineageGraph {
  * and a downstream walk, not an undirected one: siblings (other consumers of the same dataset, say)
  * are not ancestors or descendants, so they are left out.
  */
-export async function lineage(db: Db, root: { type: NodeType; key: string }, direction: Direction, depth: number): Promise<LineageGraph> {
+export async function lineage(
+  db: Db,
+  root: { type: NodeType; key: string },
+  direction: Direction,
+  depth: number,
+): Promise<LineageGraph> {
   const rootId = nodeId(root.type, root.key);
   const [rootNode] = await loadNodes(db, [rootId]);
   if (rootNode!.attrs.missing) throw new NotFoundError(root.type.replace('_', ' '), root.key);
@@ -38,7 +43,10 @@ export async function lineage(db: Db, root: { type: NodeType; key: string }, dir
         for (const e of await expanders[dir][id.slice(0, i) as NodeType](db, id.slice(i + 1))) {
           const other = dir === 'upstream' ? e.from : e.to;
           if (!seen.has(other)) {
-            if (seen.size >= MAX_NODES) { truncated = true; continue; }
+            if (seen.size >= MAX_NODES) {
+              truncated = true;
+              continue;
+            }
             seen.add(other);
             next.push(other);
           }
@@ -48,5 +56,12 @@ export async function lineage(db: Db, root: { type: NodeType; key: string }, dir
       frontier = next;
     }
   }
-  return { root: rootId, direction, depth, nodes: await loadNodes(db, [...seen]), edges: [...edges.values()], truncated };
+  return {
+    root: rootId,
+    direction,
+    depth,
+    nodes: await loadNodes(db, [...seen]),
+    edges: [...edges.values()],
+    truncated,
+  };
 }

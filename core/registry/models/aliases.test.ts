@@ -10,14 +10,19 @@ describe.each(dbTargets())('model aliases on $name', (target) => {
   let o: OpenedDb;
   beforeAll(async () => {
     o = await openMigrated(target);
-    for (let i = 0; i < 5; i++) await registerVersion(o.db, { model: 'm', artifact: fakeArtifact(`v${i}`), format: 'onnx' }, tester);
+    for (let i = 0; i < 5; i++)
+      await registerVersion(o.db, { model: 'm', artifact: fakeArtifact(`v${i}`), format: 'onnx' }, tester);
   });
-  afterAll(async () => { await o?.close(); });
+  afterAll(async () => {
+    await o?.close();
+  });
 
   it('20 concurrent moves leave one consistent alias and an unbroken from/to audit chain', async () => {
-    const targets = Array.from({ length: 20 }, (_, i) => (i * 7) % 5 + 1);
+    const targets = Array.from({ length: 20 }, (_, i) => ((i * 7) % 5) + 1);
     const moves = await Promise.all(targets.map((v, i) => setAlias(o.db, 'm', 'champion', v, { actor: `mover-${i}` })));
-    const events = (await listEvents(o.db, { resourceType: 'model_alias', resourceId: 'm@champion', limit: 100 })).reverse();
+    const events = (
+      await listEvents(o.db, { resourceType: 'model_alias', resourceId: 'm@champion', limit: 100 })
+    ).reverse();
     const steps = events.map((e) => e.details as { from: number | null; to: number });
     expect(steps).toHaveLength(moves.filter((m) => m.changed).length);
     expect(steps[0]!.from).toBeNull();
@@ -26,7 +31,8 @@ describe.each(dbTargets())('model aliases on $name', (target) => {
     expect(final.version).toBe(steps.at(-1)!.to);
     expect((await findVersion(o.db, 'm', { alias: 'champion' }))!.version).toBe(final.version);
     // Every reported previousVersion is a version the alias really held.
-    for (const m of moves.filter((x) => x.changed && x.previousVersion !== null)) expect(steps.some((s) => s.to === m.previousVersion)).toBe(true);
+    for (const m of moves.filter((x) => x.changed && x.previousVersion !== null))
+      expect(steps.some((s) => s.to === m.previousVersion)).toBe(true);
   });
 
   it('alias moves race archival without ever pointing at an archived version', async () => {
@@ -38,7 +44,8 @@ describe.each(dbTargets())('model aliases on $name', (target) => {
     expect(racers.at(-1)!.status).toBe('fulfilled');
     const staging = (await listAliases(o.db, 'm')).find((a) => a.alias === 'staging');
     if (staging) expect(staging.version).not.toBe(4);
-    for (const r of racers.slice(0, -1)) if (r.status === 'rejected') expect((r.reason as { status: number }).status).toBe(409);
+    for (const r of racers.slice(0, -1))
+      if (r.status === 'rejected') expect((r.reason as { status: number }).status).toBe(409);
   });
 
   it('deletes aliases and refuses the reserved name', async () => {

@@ -22,27 +22,48 @@ export interface Model {
 
 export function toModel(row: ModelRow, aliases: Record<string, number>): Model {
   return {
-    name: row.name, description: row.description, tags: row.tags as Tags, status: row.status,
-    latestVersion: row.next_version > 1 ? row.next_version - 1 : null, aliases,
-    createdBy: row.created_by, createdAt: row.created_at.toISOString(), updatedAt: row.updated_at.toISOString(),
+    name: row.name,
+    description: row.description,
+    tags: row.tags as Tags,
+    status: row.status,
+    latestVersion: row.next_version > 1 ? row.next_version - 1 : null,
+    aliases,
+    createdBy: row.created_by,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
   };
 }
 
 async function aliasesOf(db: Db, names: string[]): Promise<Map<string, Record<string, number>>> {
   const out = new Map<string, Record<string, number>>(names.map((n) => [n, {}]));
   if (names.length === 0) return out;
-  const rows = await db.selectFrom('model_aliases').select(['model', 'alias', 'version']).where('model', 'in', names)
-    .orderBy('alias').execute();
+  const rows = await db
+    .selectFrom('model_aliases')
+    .select(['model', 'alias', 'version'])
+    .where('model', 'in', names)
+    .orderBy('alias')
+    .execute();
   for (const r of rows) out.get(r.model)![r.alias] = r.version;
   return out;
 }
 
-export async function createModel(db: Db, m: { name: string; description?: string | null; tags?: Tags }, by: Actor): Promise<Model> {
+export async function createModel(
+  db: Db,
+  m: { name: string; description?: string | null; tags?: Tags },
+  by: Actor,
+): Promise<Model> {
   try {
     return await audited(db, by, async (uow) => {
-      const row = await uow.trx.insertInto('models').values({
-        name: m.name, description: m.description ?? null, tags: JSON.stringify(m.tags ?? {}), created_by: by.actor,
-      }).returningAll().executeTakeFirstOrThrow();
+      const row = await uow.trx
+        .insertInto('models')
+        .values({
+          name: m.name,
+          description: m.description ?? null,
+          tags: JSON.stringify(m.tags ?? {}),
+          created_by: by.actor,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
       await uow.audit('model.create', 'model', m.name, { description: m.description ?? null, tags: m.tags ?? {} });
       return toModel(row, {});
     });
@@ -80,26 +101,51 @@ export async function listModels(db: Db, f: ModelFilter): Promise<{ items: Model
   for (const c of tagConditions('tags', f.tags)) q = q.where(c);
   if (f.alias) {
     const alias = f.alias;
-    q = q.where((eb) => eb.exists(eb.selectFrom('model_aliases').select(sql`1`.as('one'))
-      .whereRef('model_aliases.model', '=', 'models.name').where('model_aliases.alias', '=', alias)));
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('model_aliases')
+          .select(sql`1`.as('one'))
+          .whereRef('model_aliases.model', '=', 'models.name')
+          .where('model_aliases.alias', '=', alias),
+      ),
+    );
   }
   const status = f.status ?? 'active';
   if (status !== 'all') q = q.where('status', '=', status);
   if (f.after) q = q.where('name', '>', f.after);
-  const rows = await q.orderBy('name').limit(f.limit + 1).execute();
+  const rows = await q
+    .orderBy('name')
+    .limit(f.limit + 1)
+    .execute();
   const page = rows.slice(0, f.limit);
-  const aliases = await aliasesOf(db, page.map((r) => r.name));
-  return { items: page.map((r) => toModel(r, aliases.get(r.name)!)), nextCursor: rows.length > f.limit ? page.at(-1)!.name : null };
+  const aliases = await aliasesOf(
+    db,
+    page.map((r) => r.name),
+  );
+  return {
+    items: page.map((r) => toModel(r, aliases.get(r.name)!)),
+    nextCursor: rows.length > f.limit ? page.at(-1)!.name : null,
+  };
 }
 
 /** Description and tags are metadata: they change; `tags` replaces the whole map. */
-export async function updateModel(db: Db, name: string, patch: { description?: string | null; tags?: Tags }, by: Actor): Promise<Model> {
+export async function updateModel(
+  db: Db,
+  name: string,
+  patch: { description?: string | null; tags?: Tags },
+  by: Actor,
+): Promise<Model> {
   return audited(db, by, async (uow) => {
-    const res = await uow.trx.updateTable('models').set({
-      ...(patch.description !== undefined ? { description: patch.description } : {}),
-      ...(patch.tags !== undefined ? { tags: JSON.stringify(patch.tags) } : {}),
-      updated_at: new Date(),
-    }).where('name', '=', name).executeTakeFirst();
+    const res = await uow.trx
+      .updateTable('models')
+      .set({
+        ...(patch.description !== undefined ? { description: patch.description } : {}),
+        ...(patch.tags !== undefined ? { tags: JSON.stringify(patch.tags) } : {}),
+        updated_at: new Date(),
+      })
+      .where('name', '=', name)
+      .executeTakeFirst();
     if (Number(res.numUpdatedRows) === 0) throw new NotFoundError('model', name);
     await uow.audit('model.update', 'model', name, patch);
     return requireModel(uow.trx, name);
@@ -116,14 +162,30 @@ export async function archiveModel(db: Db, name: string, opts: { force: boolean 
     const m = await trx.selectFrom('models').select('status').where('name', '=', name).forUpdate().executeTakeFirst();
     if (!m) throw new NotFoundError('model', name);
     if (m.status === 'archived') return requireModel(trx, name);
-    const aliases = await trx.selectFrom('model_aliases').select(['alias', 'version']).where('model', '=', name).execute();
+    const aliases = await trx
+      .selectFrom('model_aliases')
+      .select(['alias', 'version'])
+      .where('model', '=', name)
+      .execute();
     if (aliases.length && !opts.force) {
-      throw new ConflictError(`model "${name}" still has alias(es) ${aliases.map((a) => a.alias).join(', ')}; ` +
-        'delete them first or archive with ?force=true to remove them');
+      throw new ConflictError(
+        `model "${name}" still has alias(es) ${aliases.map((a) => a.alias).join(', ')}; ` +
+          'delete them first or archive with ?force=true to remove them',
+      );
     }
     await trx.deleteFrom('model_aliases').where('model', '=', name).execute();
-    for (const a of aliases) await uow.audit('model.alias.delete', 'model_alias', `${name}@${a.alias}`, { alias: a.alias, from: a.version, to: null, reason: 'model archived' });
-    await trx.updateTable('models').set({ status: 'archived', updated_at: new Date() }).where('name', '=', name).execute();
+    for (const a of aliases)
+      await uow.audit('model.alias.delete', 'model_alias', `${name}@${a.alias}`, {
+        alias: a.alias,
+        from: a.version,
+        to: null,
+        reason: 'model archived',
+      });
+    await trx
+      .updateTable('models')
+      .set({ status: 'archived', updated_at: new Date() })
+      .where('name', '=', name)
+      .execute();
     await uow.audit('model.archive', 'model', name, { removedAliases: aliases.map((a) => a.alias) });
     await modelChanged(uow, name);
     return requireModel(trx, name);

@@ -30,15 +30,32 @@ export interface ModelVersionRequest {
  * step, the step's image digest, and the datasets that run consumed plus any listed in the request.
  */
 export async function registerModelVersion(
-  deps: RegistryDeps, model: string, req: ModelVersionRequest, by: Actor, uploaded?: { artifact: ArtifactRef; fileName: string },
+  deps: RegistryDeps,
+  model: string,
+  req: ModelVersionRequest,
+  by: Actor,
+  uploaded?: { artifact: ArtifactRef; fileName: string },
 ): Promise<Registered> {
   const { src, fileName } = await sourceOf(deps.db, deps.artifacts, req, uploaded);
   const listed = await resolveDatasetList(deps.db, req.datasets ?? [], 'body.datasets');
   const consumed = src.producer ? await datasetsConsumedBy(deps.db, src.producer.runId) : [];
   const datasets = [...new Map([...consumed, ...listed].map((d) => [`${d.name}/${d.version}`, d])).values()];
-  return registerVersion(deps.db, {
-    model, artifact: src.artifact, format: inferFormat(req.format, fileName, src.artifact.kind), producer: src.producer,
-    image: req.image ?? src.image, description: req.description ?? null, metrics: req.metrics, params: req.params,
-    signature: req.signature, tags: req.tags, datasets, idempotencyKey: req.idempotencyKey ?? null,
-  }, by);
+  return registerVersion(
+    deps.db,
+    {
+      model,
+      artifact: src.artifact,
+      format: inferFormat(req.format, fileName, src.artifact.kind),
+      producer: src.producer,
+      image: req.image ?? src.image,
+      description: req.description ?? null,
+      metrics: req.metrics,
+      params: req.params,
+      signature: req.signature,
+      tags: req.tags,
+      datasets,
+      idempotencyKey: req.idempotencyKey ?? null,
+    },
+    by,
+  );
 }

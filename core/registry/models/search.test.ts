@@ -12,10 +12,17 @@ describe.each(dbTargets())('registry search on $name', (target) => {
   beforeAll(async () => {
     o = await openMigrated(target);
     for (const [i, a] of acc.entries()) {
-      await registerVersion(o.db, {
-        model: 'churn', artifact: fakeArtifact(`c${i}`), format: 'onnx', metrics: { accuracy: a, ...(i % 2 ? { f1: i } : {}) },
-        tags: { stage: i < 3 ? 'dev' : 'prod', ...(i === 4 ? { owner: 'ana' } : {}) },
-      }, tester);
+      await registerVersion(
+        o.db,
+        {
+          model: 'churn',
+          artifact: fakeArtifact(`c${i}`),
+          format: 'onnx',
+          metrics: { accuracy: a, ...(i % 2 ? { f1: i } : {}) },
+          tags: { stage: i < 3 ? 'dev' : 'prod', ...(i === 4 ? { owner: 'ana' } : {}) },
+        },
+        tester,
+      );
     }
     await archiveVersion(o.db, 'churn', 6, { force: false }, tester);
     await setAlias(o.db, 'churn', 'champion', 3, tester);
@@ -23,9 +30,12 @@ describe.each(dbTargets())('registry search on $name', (target) => {
     await createModel(o.db, { name: 'fraud', tags: { team: 'risk', tier: 'gold' } }, tester);
     await setAlias(o.db, 'churn', 'production', 2, tester);
   });
-  afterAll(async () => { await o?.close(); });
+  afterAll(async () => {
+    await o?.close();
+  });
 
-  const versions = async (f: Partial<VersionFilter>) => (await searchVersions(o.db, 'churn', { limit: 50, ...f })).items.map((v) => v.version);
+  const versions = async (f: Partial<VersionFilter>) =>
+    (await searchVersions(o.db, 'churn', { limit: 50, ...f })).items.map((v) => v.version);
 
   it('filters versions by metric with each operator, newest first, archived left out by default', async () => {
     expect(await versions({ metric: 'accuracy', op: 'gt', value: 0.9 })).toEqual([5, 3, 2]);
@@ -42,7 +52,12 @@ describe.each(dbTargets())('registry search on $name', (target) => {
     const seen: number[] = [];
     let cursor: string | undefined;
     do {
-      const page = await searchVersions(o.db, 'churn', { metric: 'accuracy', order: 'metric_desc', limit: 2, ...(cursor ? { cursor } : {}) });
+      const page = await searchVersions(o.db, 'churn', {
+        metric: 'accuracy',
+        order: 'metric_desc',
+        limit: 2,
+        ...(cursor ? { cursor } : {}),
+      });
       seen.push(...page.items.map((v) => v.version));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
@@ -54,7 +69,9 @@ describe.each(dbTargets())('registry search on $name', (target) => {
     expect(await versions({ tags: [{ key: 'owner' }] })).toEqual([5]);
     expect(await versions({ tags: [{ key: 'stage', value: 'dev' }, { key: 'owner' }] })).toEqual([]);
     expect(await versions({ alias: 'champion' })).toEqual([3]);
-    expect((await searchVersions(o.db, 'churn', { alias: 'champion', limit: 5 })).items[0]!.aliases).toEqual(['champion']);
+    expect((await searchVersions(o.db, 'churn', { alias: 'champion', limit: 5 })).items[0]!.aliases).toEqual([
+      'champion',
+    ]);
     await expect(searchVersions(o.db, 'nope', { limit: 5 })).rejects.toMatchObject({ status: 404 });
     await expect(searchVersions(o.db, 'churn', { limit: 5, cursor: 'garbage' })).rejects.toMatchObject({ status: 400 });
   });

@@ -18,7 +18,8 @@ describe('version cache', () => {
   let cache: VersionCache;
   beforeAll(async () => {
     o = await openMigrated(pgTarget);
-    for (let i = 0; i < 3; i++) await registerVersion(o.db, { model: 'm', artifact: fakeArtifact(`v${i}`), format: 'onnx' }, tester);
+    for (let i = 0; i < 3; i++)
+      await registerVersion(o.db, { model: 'm', artifact: fakeArtifact(`v${i}`), format: 'onnx' }, tester);
     await setAlias(o.db, 'm', 'champion', 1, tester);
     const { rows } = await sql<{ s: string }>`select current_schema() as s`.execute(o.db);
     // Another process: a plain connection that writes and notifies the way the repositories do.
@@ -42,7 +43,7 @@ describe('version cache', () => {
     await other.query('COMMIT');
   };
 
-  it('serves repeated reads from memory and evicts on this process\' own writes at once', async () => {
+  it("serves repeated reads from memory and evicts on this process' own writes at once", async () => {
     expect((await cache.get('m', { alias: 'champion' })).version).toBe(1);
     await otherProcessMoves(3, false); // a write that never announces itself...
     expect((await cache.get('m', { alias: 'champion' })).version).toBe(1); // ...is not seen: the read was cached
@@ -52,12 +53,16 @@ describe('version cache', () => {
     expect((await cache.get('m', { alias: 'latest' })).version).toBe(4);
   });
 
-  it('evicts on another process\' committed write through LISTEN/NOTIFY', async () => {
+  it("evicts on another process' committed write through LISTEN/NOTIFY", async () => {
     expect((await cache.get('m', { alias: 'champion' })).version).toBe(2);
     const heard: Array<string | null> = [];
     const off = onRegistryChange((m) => heard.push(m));
     await otherProcessMoves(3, true);
-    await waitFor('the cache to see champion move to 3', async () => (await cache.get('m', { alias: 'champion' })).version === 3, 5_000);
+    await waitFor(
+      'the cache to see champion move to 3',
+      async () => (await cache.get('m', { alias: 'champion' })).version === 3,
+      5_000,
+    );
     off();
     expect(heard).toContain('m');
   });

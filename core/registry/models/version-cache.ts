@@ -18,7 +18,10 @@ export class VersionCache {
   private flushes = 0;
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly db: Db, private readonly enabled: () => boolean) {
+  constructor(
+    private readonly db: Db,
+    private readonly enabled: () => boolean,
+  ) {
     this.unsubscribe = onRegistryChange((model) => this.evict(model));
   }
 
@@ -30,7 +33,8 @@ export class VersionCache {
     const gen = this.generations.get(name) ?? 0;
     const flushes = this.flushes;
     const v = await requireVersion(this.db, name, ref);
-    if ((this.generations.get(name) ?? 0) === gen && this.flushes === flushes && this.enabled()) this.store(name, key, v);
+    if ((this.generations.get(name) ?? 0) === gen && this.flushes === flushes && this.enabled())
+      this.store(name, key, v);
     return v;
   }
 

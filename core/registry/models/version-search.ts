@@ -24,9 +24,15 @@ export interface VersionFilter {
   limit: number;
 }
 
-interface Cursor { v: number; m?: number }
+interface Cursor {
+  v: number;
+  m?: number;
+}
 
-const badCursor = () => new ValidationError('invalid cursor', [{ path: 'querystring.cursor', message: 'not a cursor this API returned for this order' }]);
+const badCursor = () =>
+  new ValidationError('invalid cursor', [
+    { path: 'querystring.cursor', message: 'not a cursor this API returned for this order' },
+  ]);
 
 function decodeCursor(s: string, byMetric: boolean): Cursor {
   let c: Cursor;
@@ -41,14 +47,26 @@ function decodeCursor(s: string, byMetric: boolean): Cursor {
 const encodeCursor = (c: Cursor): string => Buffer.from(JSON.stringify(c)).toString('base64url');
 
 /** Versions of one model, filtered by metric, tag, alias and status; keyset-paginated. */
-export async function searchVersions(db: Db, model: string, f: VersionFilter): Promise<{ items: ModelVersion[]; nextCursor: string | null }> {
+export async function searchVersions(
+  db: Db,
+  model: string,
+  f: VersionFilter,
+): Promise<{ items: ModelVersion[]; nextCursor: string | null }> {
   const order = f.order ?? 'newest';
   const byMetric = order === 'metric_desc' || order === 'metric_asc';
-  if (byMetric && !f.metric) throw new ValidationError(`order=${order} needs a metric`, [{ path: 'querystring.metric', message: `required with order=${order}` }]);
+  if (byMetric && !f.metric)
+    throw new ValidationError(`order=${order} needs a metric`, [
+      { path: 'querystring.metric', message: `required with order=${order}` },
+    ]);
   if ((f.op === undefined) !== (f.value === undefined)) {
-    throw new ValidationError('op and value go together', [{ path: `querystring.${f.op === undefined ? 'op' : 'value'}`, message: 'give metric, op and value together' }]);
+    throw new ValidationError('op and value go together', [
+      { path: `querystring.${f.op === undefined ? 'op' : 'value'}`, message: 'give metric, op and value together' },
+    ]);
   }
-  if (f.op && !f.metric) throw new ValidationError('op needs a metric', [{ path: 'querystring.metric', message: 'required with op and value' }]);
+  if (f.op && !f.metric)
+    throw new ValidationError('op needs a metric', [
+      { path: 'querystring.metric', message: 'required with op and value' },
+    ]);
   const cursor = f.cursor ? decodeCursor(f.cursor, byMetric) : undefined;
 
   let q = selectVersions(db).where('v.model', '=', model);
@@ -57,23 +75,39 @@ export async function searchVersions(db: Db, model: string, f: VersionFilter): P
   for (const c of tagConditions('v.tags', f.tags)) q = q.where(c);
   if (f.alias) {
     const alias = f.alias;
-    q = q.where((eb) => eb.exists(eb.selectFrom('model_aliases as fa').select(sql`1`.as('one'))
-      .whereRef('fa.model', '=', 'v.model').whereRef('fa.version', '=', 'v.version').where('fa.alias', '=', alias)));
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('model_aliases as fa')
+          .select(sql`1`.as('one'))
+          .whereRef('fa.model', '=', 'v.model')
+          .whereRef('fa.version', '=', 'v.version')
+          .where('fa.alias', '=', alias),
+      ),
+    );
   }
   let withMetric = q.select(sql<number | null>`null::double precision`.as('metric_value'));
   if (f.metric) {
     const metric = f.metric;
-    let mq = q.innerJoin('model_version_metrics as m', (j) => j.onRef('m.model', '=', 'v.model').onRef('m.version', '=', 'v.version'))
+    let mq = q
+      .innerJoin('model_version_metrics as m', (j) =>
+        j.onRef('m.model', '=', 'v.model').onRef('m.version', '=', 'v.version'),
+      )
       .where('m.name', '=', metric);
     if (f.op && f.value !== undefined) mq = mq.where('m.value', METRIC_OPS[f.op], f.value);
     withMetric = mq.select('m.value as metric_value');
   }
-  if (order === 'newest') withMetric = withMetric.$if(!!cursor, (qb) => qb.where('v.version', '<', cursor!.v)).orderBy('v.version', 'desc');
-  else if (order === 'oldest') withMetric = withMetric.$if(!!cursor, (qb) => qb.where('v.version', '>', cursor!.v)).orderBy('v.version', 'asc');
+  if (order === 'newest')
+    withMetric = withMetric.$if(!!cursor, (qb) => qb.where('v.version', '<', cursor!.v)).orderBy('v.version', 'desc');
+  else if (order === 'oldest')
+    withMetric = withMetric.$if(!!cursor, (qb) => qb.where('v.version', '>', cursor!.v)).orderBy('v.version', 'asc');
   else {
     // Ties on the metric break by version in the same direction, so the keyset is one row comparison.
     const dir = order === 'metric_desc' ? sql.raw('<') : sql.raw('>');
-    if (cursor) withMetric = withMetric.where(sql<boolean>`(m.value, v.version) ${dir} (${cursor.m!}::double precision, ${cursor.v}::integer)`);
+    if (cursor)
+      withMetric = withMetric.where(
+        sql<boolean>`(m.value, v.version) ${dir} (${cursor.m!}::double precision, ${cursor.v}::integer)`,
+      );
     const d = order === 'metric_desc' ? 'desc' : 'asc';
     withMetric = withMetric.orderBy(sql.ref('m.value'), d).orderBy('v.version', d);
   }
@@ -84,8 +118,9 @@ export async function searchVersions(db: Db, model: string, f: VersionFilter): P
   }
   const page = rows.slice(0, f.limit);
   const last = page.at(-1);
-  const next = rows.length > f.limit && last
-    ? encodeCursor(byMetric ? { v: last.version, m: Number(last.metric_value) } : { v: last.version })
-    : null;
+  const next =
+    rows.length > f.limit && last
+      ? encodeCursor(byMetric ? { v: last.version, m: Number(last.metric_value) } : { v: last.version })
+      : null;
   return { items: page.map(toVersion), nextCursor: next };
 }

@@ -20,7 +20,13 @@ export interface ModelVersion {
   signature: unknown;
   tags: Tags;
   aliases: string[];
-  lineage: { runId: string | null; stepId: string | null; output: string | null; image: string | null; datasets: string[] };
+  lineage: {
+    runId: string | null;
+    stepId: string | null;
+    output: string | null;
+    image: string | null;
+    datasets: string[];
+  };
   createdBy: string | null;
   createdAt: string;
   archivedAt: string | null;
@@ -30,25 +36,56 @@ type Row = ModelVersionRow & { aliases: unknown; datasets: unknown };
 
 export function toVersion(r: Row): ModelVersion {
   return {
-    model: r.model, version: r.version, uri: modelVersionUri(r.model, r.version), status: r.status,
-    description: r.description, format: r.format,
+    model: r.model,
+    version: r.version,
+    uri: modelVersionUri(r.model, r.version),
+    status: r.status,
+    description: r.description,
+    format: r.format,
     artifact: { uri: r.artifact_uri, sha256: r.artifact_sha256, size: Number(r.artifact_size), kind: r.artifact_kind },
-    metrics: r.metrics as Record<string, number>, params: r.params as Record<string, unknown>, signature: r.signature ?? null,
-    tags: r.tags as Tags, aliases: (r.aliases ?? []) as string[],
-    lineage: { runId: r.run_id, stepId: r.step_id, output: r.output_name, image: r.image, datasets: (r.datasets ?? []) as string[] },
-    createdBy: r.created_by, createdAt: r.created_at.toISOString(), archivedAt: r.archived_at?.toISOString() ?? null,
+    metrics: r.metrics as Record<string, number>,
+    params: r.params as Record<string, unknown>,
+    signature: r.signature ?? null,
+    tags: r.tags as Tags,
+    aliases: (r.aliases ?? []) as string[],
+    lineage: {
+      runId: r.run_id,
+      stepId: r.step_id,
+      output: r.output_name,
+      image: r.image,
+      datasets: (r.datasets ?? []) as string[],
+    },
+    createdBy: r.created_by,
+    createdAt: r.created_at.toISOString(),
+    archivedAt: r.archived_at?.toISOString() ?? null,
   };
 }
 
 /** Versions with their aliases and training datasets, in one statement (GET by alias is one query). */
 export function selectVersions(db: Db) {
-  return db.selectFrom('model_versions as v').selectAll('v').select((eb) => [
-    eb.selectFrom('model_aliases as a').whereRef('a.model', '=', 'v.model').whereRef('a.version', '=', 'v.version')
-      .select(sql<string[]>`coalesce(json_agg(a.alias ORDER BY a.alias), '[]'::json)`.as('x')).as('aliases'),
-    eb.selectFrom('model_version_datasets as d').whereRef('d.model', '=', 'v.model').whereRef('d.version', '=', 'v.version')
-      .select(sql<string[]>`coalesce(json_agg('datasets:/' || d.dataset || '/' || d.dataset_version ORDER BY d.dataset, d.dataset_version), '[]'::json)`.as('x'))
-      .as('datasets'),
-  ]);
+  return db
+    .selectFrom('model_versions as v')
+    .selectAll('v')
+    .select((eb) => [
+      eb
+        .selectFrom('model_aliases as a')
+        .whereRef('a.model', '=', 'v.model')
+        .whereRef('a.version', '=', 'v.version')
+        .select(sql<string[]>`coalesce(json_agg(a.alias ORDER BY a.alias), '[]'::json)`.as('x'))
+        .as('aliases'),
+      eb
+        .selectFrom('model_version_datasets as d')
+        .whereRef('d.model', '=', 'v.model')
+        .whereRef('d.version', '=', 'v.version')
+        .select(
+          sql<
+            string[]
+          >`coalesce(json_agg('datasets:/' || d.dataset || '/' || d.dataset_version ORDER BY d.dataset, d.dataset_version), '[]'::json)`.as(
+            'x',
+          ),
+        )
+        .as('datasets'),
+    ]);
 }
 
 /** A version by number, alias, or `latest` (the newest registered, i.e. not archived, version). */
@@ -60,8 +97,13 @@ export async function findVersion(db: Db, name: string, ref: VersionRef): Promis
     // A scalar subquery pins the plan to two primary-key probes (alias, then version); a join let the
     // planner scan every version of the model while its statistics were stale.
     const alias = ref.alias;
-    q = q.where('v.version', '=', (eb) => eb.selectFrom('model_aliases as al').select('al.version')
-      .where('al.model', '=', name).where('al.alias', '=', alias));
+    q = q.where('v.version', '=', (eb) =>
+      eb
+        .selectFrom('model_aliases as al')
+        .select('al.version')
+        .where('al.model', '=', name)
+        .where('al.alias', '=', alias),
+    );
   }
   const row = await q.executeTakeFirst();
   return row ? toVersion(row) : undefined;

@@ -96,17 +96,30 @@ export class ColumnAccumulator {
   }
 
   finish(histogram?: { edges: number[]; counts: number[] }): ColumnStats {
-    const base = { name: this.name, type: this.type, count: this.count, nulls: this.nulls, distinct: this.values.size, distinctCapped: this.capped };
+    const base = {
+      name: this.name,
+      type: this.type,
+      count: this.count,
+      nulls: this.nulls,
+      distinct: this.values.size,
+      distinctCapped: this.capped,
+    };
     const t = this.type;
     if (t === 'integer' || t === 'number') {
       return {
-        ...base, min: this.min, max: this.max, mean: this.mean, std: this.n > 1 ? Math.sqrt(this.m2 / (this.n - 1)) : 0,
+        ...base,
+        min: this.min,
+        max: this.max,
+        mean: this.mean,
+        std: this.n > 1 ? Math.sqrt(this.m2 / (this.n - 1)) : 0,
         ...(histogram ? { histogram } : {}),
       };
     }
     if (t === 'boolean') return { ...base, trueCount: this.trues };
     if (t === 'string') {
-      const top = [...this.values].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, TOP_VALUES)
+      const top = [...this.values]
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+        .slice(0, TOP_VALUES)
         .map(([value, count]) => ({ value, count }));
       return { ...base, topValues: top, minLength: this.minLen, maxLength: this.maxLen };
     }
@@ -117,7 +130,10 @@ export class ColumnAccumulator {
 /** Counts values into equal-width bins over [lo, hi]; the top edge is inclusive. */
 export class Histogram {
   readonly counts = new Array<number>(HISTOGRAM_BINS).fill(0);
-  constructor(private readonly lo: number, private readonly hi: number) {}
+  constructor(
+    private readonly lo: number,
+    private readonly hi: number,
+  ) {}
 
   add(raw: string): void {
     const s = raw.trim();
@@ -129,6 +145,9 @@ export class Histogram {
 
   result(): { edges: number[]; counts: number[] } {
     const w = (this.hi - this.lo) / HISTOGRAM_BINS;
-    return { edges: Array.from({ length: HISTOGRAM_BINS + 1 }, (_, i) => (i === HISTOGRAM_BINS ? this.hi : this.lo + i * w)), counts: this.counts };
+    return {
+      edges: Array.from({ length: HISTOGRAM_BINS + 1 }, (_, i) => (i === HISTOGRAM_BINS ? this.hi : this.lo + i * w)),
+      counts: this.counts,
+    };
   }
 }

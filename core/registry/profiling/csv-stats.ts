@@ -53,7 +53,8 @@ export async function csvStats(open: () => Promise<Readable>): Promise<DatasetSt
   };
   await readCsv(await open(), (fields, line) => {
     if (!names) {
-      if (fields.length > MAX_COLUMNS) throw new CsvError(`the header has ${fields.length} columns; at most ${MAX_COLUMNS} are profiled`);
+      if (fields.length > MAX_COLUMNS)
+        throw new CsvError(`the header has ${fields.length} columns; at most ${MAX_COLUMNS} are profiled`);
       names = uniqueNames(fields);
       acc = names.map((n) => new ColumnAccumulator(n));
       return;
@@ -71,7 +72,10 @@ export async function csvStats(open: () => Promise<Readable>): Promise<DatasetSt
   if (hist.some(Boolean)) {
     let header = true;
     await readCsv(await open(), (fields, line) => {
-      if (header) { header = false; return; }
+      if (header) {
+        header = false;
+        return;
+      }
       checkWidth(fields, line);
       for (let i = 0; i < fields.length; i++) hist[i]?.add(fields[i]!);
     });

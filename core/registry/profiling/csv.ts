@@ -8,7 +8,12 @@ export class CsvError extends Error {
   override name = 'CsvError';
 }
 
-const enum S { FieldStart, Unquoted, Quoted, QuoteInQuoted }
+const enum S {
+  FieldStart,
+  Unquoted,
+  Quoted,
+  QuoteInQuoted,
+}
 
 export class CsvReader {
   private state = S.FieldStart;
@@ -28,7 +33,10 @@ export class CsvReader {
           if (c === '"') this.state = S.Quoted;
           else if (c === ',') this.endField();
           else if (c === '\n') this.endRow();
-          else if (c !== '\r') { this.field = c; this.state = S.Unquoted; }
+          else if (c !== '\r') {
+            this.field = c;
+            this.state = S.Unquoted;
+          }
           break;
         case S.Unquoted: {
           // Copy a run of plain characters at once: the common case, and much faster than per char.
@@ -55,14 +63,21 @@ export class CsvReader {
           break;
         }
         case S.QuoteInQuoted:
-          if (c === '"') { this.field += '"'; this.state = S.Quoted; }
-          else if (c === ',') this.endField();
+          if (c === '"') {
+            this.field += '"';
+            this.state = S.Quoted;
+          } else if (c === ',') this.endField();
           else if (c === '\n') this.endRow();
-          else if (c !== '\r') { this.field += c; this.state = S.Unquoted; }
+          else if (c !== '\r') {
+            this.field += c;
+            this.state = S.Unquoted;
+          }
           break;
       }
       if (this.field.length > MAX_FIELD_CHARS) {
-        throw new CsvError(`line ${this.rowLine}: a field is longer than ${MAX_FIELD_CHARS} characters (an unterminated quote?)`);
+        throw new CsvError(
+          `line ${this.rowLine}: a field is longer than ${MAX_FIELD_CHARS} characters (an unterminated quote?)`,
+        );
       }
     }
   }
