@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { collectParam, contextOf } from '../context.js';
 import { followRun, printOutcome } from '../follow.js';
 import { ago, colors, duration, out, printJson, status, table } from '../output.js';
-import { isActiveRun, type RunView } from '../types.js';
+import { RUN_STATUSES, isActiveRun, type RunView } from '../types.js';
 
 /** Shared by `run --follow`, `runs retry --follow`: exit 1 unless the run succeeded. */
 async function startAndMaybeFollow(c: Command, started: RunView, follow: boolean): Promise<void> {
@@ -66,17 +66,7 @@ export function runsCommands(): Command {
     .description('List runs, newest first')
     .option('--pipeline <name>')
     .option('--trigger <trigger>', 'api, retry or schedule')
-    .addOption(
-      new Option('--status <status>').choices([
-        'pending',
-        'running',
-        'succeeded',
-        'failed',
-        'cancelled',
-        'timed_out',
-        'terminated',
-      ]),
-    )
+    .addOption(new Option('--status <status>').choices(RUN_STATUSES))
     .option('--since <time>', 'ISO-8601')
     .option('--until <time>', 'ISO-8601')
     .option('--limit <n>', 'page size (max 200)', '20')
