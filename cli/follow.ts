@@ -4,6 +4,7 @@ import { isActiveRun, type RunView, type StepView } from './types.js';
 
 const POLL_MS = 500;
 const TAIL_LINES = 15;
+const SETTLE_POLLS = 4;
 /** The workflow's failure message carries a few output lines after this marker. */
 const TAIL_MARKER = '; last output:';
 
@@ -36,6 +37,7 @@ function describeStep(s: StepView): string {
 export async function followRun(client: ApiClient, runId: string, quiet = false): Promise<RunView> {
   const seen = new Map<string, string>();
   const width = { id: 0 };
+  let settling = 0;
   for (;;) {
     const run = await client.json<RunView>('GET', `/v1/runs/${runId}`);
     width.id = Math.max(width.id, ...run.steps.map((s) => s.id.length));
@@ -45,7 +47,8 @@ export async function followRun(client: ApiClient, runId: string, quiet = false)
       seen.set(s.id, key);
       if (!quiet) out(`  ${ICONS[s.status] ?? ' '} ${s.id.padEnd(width.id)}  ${describeStep(s)}`);
     }
-    if (!isActiveRun(run.status)) return run;
+    // The live status can end a moment before the stored times land; wait a few polls for them.
+    if (!isActiveRun(run.status) && (run.finishedAt || ++settling > SETTLE_POLLS)) return run;
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }
