@@ -34,8 +34,10 @@ export function resolveKey(flag: string | undefined, env: CliEnv): string | unde
 }
 
 export interface RequestOptions {
-  query?: Record<string, string | number | boolean | undefined>;
+  query?: Record<string, string | string[] | number | boolean | undefined>;
   body?: unknown;
+  /** A multipart body (uploads); fetch sets its content type and boundary. */
+  form?: FormData;
   /** A raw body (e.g. YAML) and its content type. */
   raw?: { body: string; type: string };
   headers?: Record<string, string>;
@@ -47,7 +49,10 @@ export class ApiClient {
 
   url(path: string, query: RequestOptions['query'] = {}): string {
     const u = new URL(path.replace(/^\//, ''), this.conn.api.endsWith('/') ? this.conn.api : `${this.conn.api}/`);
-    for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') u.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(query)) {
+      for (const one of Array.isArray(v) ? v : [v])
+        if (one !== undefined && one !== '') u.searchParams.append(k, String(one));
+    }
     return u.toString();
   }
 
@@ -61,8 +66,9 @@ export class ApiClient {
       });
     }
     const headers: Record<string, string> = { authorization: `Bearer ${this.conn.key}`, ...opts.headers };
-    let body: string | undefined;
-    if (opts.raw) [body, headers['content-type']] = [opts.raw.body, opts.raw.type];
+    let body: string | FormData | undefined;
+    if (opts.form) body = opts.form;
+    else if (opts.raw) [body, headers['content-type']] = [opts.raw.body, opts.raw.type];
     else if (opts.body !== undefined) [body, headers['content-type']] = [JSON.stringify(opts.body), 'application/json'];
     let res: Response;
     try {

@@ -3,6 +3,10 @@ import { colors, duration, out, status } from './output.js';
 import { isActiveRun, type RunView, type StepView } from './types.js';
 
 const POLL_MS = 500;
+const TAIL_LINES = 15;
+const SETTLE_POLLS = 4;
+/** The workflow's failure message carries a few output lines after this marker. */
+const TAIL_MARKER = '; last output:';
 
 const ICONS: Record<string, string> = {
   running: colors.blue('▸'),
@@ -22,7 +26,7 @@ function describeStep(s: StepView): string {
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
   if (metrics) parts.push(colors.dim(metrics));
-  if (s.error) parts.push(colors.red(s.error.split('\n')[0]!));
+  if (s.error) parts.push(colors.red(s.error.split('\n')[0]!.replace(TAIL_MARKER, '')));
   return parts.join('  ');
 }
 
@@ -33,6 +37,7 @@ function describeStep(s: StepView): string {
 export async function followRun(client: ApiClient, runId: string, quiet = false): Promise<RunView> {
   const seen = new Map<string, string>();
   const width = { id: 0 };
+  let settling = 0;
   for (;;) {
     const run = await client.json<RunView>('GET', `/v1/runs/${runId}`);
     width.id = Math.max(width.id, ...run.steps.map((s) => s.id.length));
@@ -42,7 +47,8 @@ export async function followRun(client: ApiClient, runId: string, quiet = false)
       seen.set(s.id, key);
       if (!quiet) out(`  ${ICONS[s.status] ?? ' '} ${s.id.padEnd(width.id)}  ${describeStep(s)}`);
     }
-    if (!isActiveRun(run.status)) return run;
+    // The live status can end a moment before the stored times land; wait a few polls for them.
+    if (!isActiveRun(run.status) && (run.finishedAt || ++settling > SETTLE_POLLS)) return run;
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }
@@ -50,5 +56,34 @@ export async function followRun(client: ApiClient, runId: string, quiet = false)
 export function printOutcome(run: RunView): void {
   const took =
     run.startedAt && run.finishedAt ? ` in ${duration(Date.parse(run.finishedAt) - Date.parse(run.startedAt))}` : '';
-  out(`run ${colors.bold(run.id)} ${status(run.status)}${took}${run.error ? `: ${run.error.split('\n')[0]}` : ''}`);
+  const why = run.error?.split('\n')[0]?.replace(TAIL_MARKER, '');
+  out(`run ${colors.bold(run.id)} ${status(run.status)}${took}${why ? `: ${why}` : ''}`);
+}
+
+/** The last lines of a step's log; when the log cannot be read, those the run's failure message carries. */
+async function lastLines(client: ApiClient, run: RunView, step: StepView): Promise<string[]> {
+  try {
+    const res = await client.send('GET', `/v1/runs/${run.id}/steps/${step.id}/logs`, { query: { format: 'text' } });
+    const lines = (await res.text()).split('\n');
+    if (lines.at(-1) === '') lines.pop();
+    return lines.slice(-TAIL_LINES);
+  } catch {
+    const at = run.error?.indexOf(`${TAIL_MARKER}\n`) ?? -1;
+    return at < 0
+      ? []
+      : run
+          .error!.slice(at + TAIL_MARKER.length + 1)
+          .split('\n')
+          .slice(-TAIL_LINES);
+  }
+}
+
+/** Under each failed step, the end of its output: usually the reason it failed. */
+export async function printFailedSteps(client: ApiClient, run: RunView): Promise<void> {
+  for (const step of run.steps.filter((s) => s.status === 'failed')) {
+    const lines = await lastLines(client, run, step);
+    if (!lines.length) continue;
+    out(colors.dim(`last output of ${step.id} (sluice logs ${run.id} ${step.id} for all of it):`));
+    for (const l of lines) out(`  ${colors.dim('│')} ${l}`);
+  }
 }

@@ -6,6 +6,9 @@ import { pipelineCommands } from './commands/pipelines.js';
 import { runCommand, runsCommands } from './commands/runs.js';
 import { scheduleCommands } from './commands/schedules.js';
 import { eventsCommand } from './commands/events.js';
+import { datasetCommands } from './commands/datasets.js';
+import { lineageCommand } from './commands/lineage.js';
+import { modelCommands } from './commands/models.js';
 
 function buildProgram(): Command {
   const program = new Command('sluice')
@@ -21,17 +24,20 @@ function buildProgram(): Command {
   program.addCommand(scheduleCommands());
   program.addCommand(keyCommands());
   program.addCommand(eventsCommand());
+  program.addCommand(modelCommands());
+  program.addCommand(datasetCommands());
+  program.addCommand(lineageCommand());
   return program;
 }
 
 /** Exits 0 on success, 1 on any failure (API error, failed run), 2 on bad usage. */
 async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
-  program.exitOverride();
-  for (const c of program.commands) {
+  const override = (c: Command): void => {
     c.exitOverride();
-    for (const sub of c.commands) sub.exitOverride();
-  }
+    c.commands.forEach(override);
+  };
+  override(program);
   try {
     await program.parseAsync(argv);
   } catch (e) {

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { collectParam, contextOf } from '../context.js';
-import { followRun, printOutcome } from '../follow.js';
+import { followRun, printFailedSteps, printOutcome } from '../follow.js';
 import { ago, colors, duration, out, printJson, status, table } from '../output.js';
 import { RUN_STATUSES, isActiveRun, type RunView } from '../types.js';
 
@@ -18,7 +18,10 @@ async function startAndMaybeFollow(c: Command, started: RunView, follow: boolean
     );
   const run = await followRun(client, started.id, json);
   if (json) printJson(run);
-  else printOutcome(run);
+  else {
+    printOutcome(run);
+    await printFailedSteps(client, run);
+  }
   if (run.status !== 'succeeded') process.exitCode = 1;
 }
 
