@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { issueKey, revokeKey, roleRank } from '../core/access/keys.js';
 import type { Role } from '../core/db/tables/access.js';
 import { useApi } from './support/api.js';
-import { harmlessUrl, ROUTES, servedRoutes, type ServedRoute } from './support/route-roles.js';
+import { harmlessUrl, PUBLIC_ROUTES, ROUTES, servedRoutes, type ServedRoute } from './support/route-roles.js';
 
 type Caller = Role | 'none' | 'expired' | 'revoked' | 'unknown';
 const CALLERS: Caller[] = ['none', 'unknown', 'expired', 'revoked', 'viewer', 'operator', 'admin'];
@@ -41,7 +41,7 @@ describe('access control', () => {
         r.role,
       );
     }
-    expect(served.filter((r) => r.role === 'public').map((r) => `${r.method} ${r.path}`)).toEqual(['GET /healthz']);
+    expect(served.filter((r) => r.role === 'public').map((r) => `${r.method} ${r.path}`)).toEqual(PUBLIC_ROUTES);
   });
 
   it("enforces each route's role for no key, unknown, expired and revoked keys, and every role", async () => {
@@ -67,8 +67,11 @@ describe('access control', () => {
     }
   });
 
-  it('serves /healthz without a key', async () => {
+  it('serves /healthz and /readyz without a key', async () => {
     expect((await api.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    const ready = await api.app.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode, ready.body).toBe(200);
+    expect(ready.json()).toEqual({ status: 'ok', checks: { database: { ok: true }, temporal: { ok: true } } });
   });
 
   it('issues, lists and revokes keys, effective at once, and audits each', async () => {

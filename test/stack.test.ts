@@ -36,9 +36,10 @@ describe('the embedded stack', () => {
     const keyFile = join(dataDir, 'admin.key');
     expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
     const key = (await readFile(keyFile, 'utf8')).trim();
-    expect((await fetch(`${stack.apiUrl}/readyz`)).status).toBe(401);
-    const ready = await fetch(`${stack.apiUrl}/readyz`, { headers: { authorization: `Bearer ${key}` } });
-    expect(await ready.json()).toMatchObject({ status: 'ready' });
+    expect((await fetch(`${stack.apiUrl}/v1/runs`)).status).toBe(401);
+    const ready = await fetch(`${stack.apiUrl}/readyz`);
+    expect(await ready.json()).toMatchObject({ status: 'ok' });
+    expect((await fetch(`${stack.apiUrl}/v1/runs`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
     expect((await fetch(stack.temporalUiUrl!)).status).toBe(200);
     // A second stack on the same data dir is refused while the first runs.
     await expect(startStack(config, () => {})).rejects.toThrow(/already running/);

@@ -1,9 +1,12 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { isDatabaseUnavailable } from '../../core/db/unavailable.js';
 import { type FieldIssue, SluiceError } from '../../core/errors.js';
 
 const TYPE_BASE = 'https://sluice.dev/problems/';
+/** Seconds a client is asked to wait while the database is unavailable: a restart takes a few. */
+const DATABASE_RETRY_AFTER_S = 5;
 
 interface Problem {
   type: string;
@@ -59,8 +62,8 @@ function zodPath(instancePath: string, part: string): string {
 }
 
 /**
- * The one error handler: validation → 400 naming each field; domain errors → their status;
- * everything unexpected → 500 with no internals. Every 5xx is logged here, with its cause and
+ * The one error handler: validation → 400 naming each field; domain errors → their status; the
+ * database unreachable → 503 with Retry-After; everything unexpected → 500 with no internals. Every 5xx is logged here, with its cause and
  * the request id the client was told to quote.
  */
 export const problemHandling = fp(
@@ -85,6 +88,17 @@ export const problemHandling = fp(
           'validation',
           `invalid ${part}: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
           errors,
+        );
+      }
+      if (!(err instanceof SluiceError && err.status < 500) && isDatabaseUnavailable(err)) {
+        req.log.warn({ err }, 'database unavailable');
+        reply.header('retry-after', String(DATABASE_RETRY_AFTER_S));
+        return sendProblem(
+          reply,
+          req,
+          503,
+          'database-unavailable',
+          `the metadata database is unavailable; retry in ${DATABASE_RETRY_AFTER_S} s`,
         );
       }
       if (err instanceof SluiceError) {

@@ -14,12 +14,19 @@ function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
   ]).finally(() => clearTimeout(timer));
 }
 
-const checkResult = z.object({ ok: z.boolean(), error: z.string().optional() });
+const checkResult = z.object({
+  ok: z.boolean(),
+  error: z.string().optional().describe('why the check failed, when it did'),
+});
 const readiness = z.object({
-  status: z.enum(['ready', 'not-ready']),
-  checks: z.object({ temporal: checkResult, database: checkResult }),
+  status: z.enum(['ok', 'degraded']).describe('ok: every dependency answered; degraded: at least one did not'),
+  checks: z
+    .object({ database: checkResult, temporal: checkResult })
+    .describe('one entry per dependency: the metadata database and Temporal'),
 });
 
+// Orchestrators probe these without credentials, so both are public; they reveal only which
+// dependency is down, never data.
 export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/healthz',
@@ -28,6 +35,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['health'],
         summary: 'The process is alive',
+        description: 'Liveness probe: public (no API key), answers 200 while the process serves HTTP.',
         security: [],
         response: { 200: z.object({ status: z.literal('ok') }) },
       },
@@ -38,11 +46,20 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/readyz',
     {
-      config: { role: 'viewer' },
+      config: { role: 'public' },
       schema: {
         tags: ['health'],
         summary: 'Temporal and the metadata database are reachable',
-        response: { 200: readiness, 503: readiness },
+        description:
+          'Readiness probe: public (no API key), for orchestrators and load balancers. Each dependency is ' +
+          `asked with a ${CHECK_TIMEOUT_MS} ms limit; \`checks\` says which one is down and why.`,
+        security: [],
+        response: {
+          200: readiness.describe('every dependency answered: status ok'),
+          503: readiness.describe(
+            'at least one dependency did not answer: status degraded, the failed check names why',
+          ),
+        },
       },
     },
     async (_req, reply) => {
@@ -52,17 +69,15 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
           await withTimeout(f(), what);
           return { ok: true };
         } catch (err) {
-          return { ok: false, error: (err as Error).message };
+          return { ok: false, error: (err as Error).message || String(err) };
         }
       };
-      const [t, d] = await Promise.all([
+      const [database, t] = await Promise.all([
+        run('the database', () => sql`select 1`.execute(db)),
         run('Temporal', () => temporal.connection.workflowService.getSystemInfo({})),
-        run('database', () => sql`select 1`.execute(db)),
       ]);
-      const ready = t.ok && d.ok;
-      return reply
-        .code(ready ? 200 : 503)
-        .send({ status: ready ? 'ready' : 'not-ready', checks: { temporal: t, database: d } });
+      const ok = database.ok && t.ok;
+      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', checks: { database, temporal: t } });
     },
   );
 };

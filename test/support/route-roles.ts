@@ -18,9 +18,9 @@ export interface RouteCase {
  * The least role each route needs, written down independently of the routes: viewers read;
  * operators start, cancel and schedule runs and register models and datasets; admins manage keys,
  * delete pipelines and schedules, and archive models. Checked against what the routes declare.
+ * The probes /healthz and /readyz are public (PUBLIC_ROUTES).
  */
 const PIPELINE_ROUTES: RouteCase[] = [
-  { method: 'GET', path: '/readyz', url: '/readyz', role: 'viewer' },
   { method: 'GET', path: '/v1/pipelines', url: '/v1/pipelines', role: 'viewer' },
   { method: 'POST', path: '/v1/pipelines', url: '/v1/pipelines', role: 'operator', payload: {} },
   { method: 'POST', path: '/v1/pipelines/validate', url: '/v1/pipelines/validate', role: 'viewer', payload: {} },
@@ -51,6 +51,9 @@ const PIPELINE_ROUTES: RouteCase[] = [
   { method: 'GET', path: '/v1/keys', url: '/v1/keys', role: 'admin' },
   { method: 'DELETE', path: '/v1/keys/{id}', url: '/v1/keys/key_ghost', role: 'admin' },
 ];
+
+/** Routes that need no key: the liveness and readiness probes orchestrators call. */
+export const PUBLIC_ROUTES = ['GET /healthz', 'GET /readyz'];
 
 /** Registry routes: their URLs name a model `m`, a dataset `d` and a run `r` that do not exist. */
 export const REGISTRY_ROUTES: RouteCase[] = [
