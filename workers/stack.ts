@@ -25,6 +25,8 @@ export interface Stack {
   executor: string;
   server: FastifyInstance;
   stop(): Promise<void>;
+  /** Ends the children this stack started (the dev server), synchronously: for a forced exit. */
+  kill(): void;
 }
 
 /**
@@ -122,6 +124,7 @@ export async function startStack(config: Readonly<Config>, progress: Progress): 
       executor: deps.defaultExecutor,
       server,
       stop,
+      kill: () => dev?.kill(),
     };
   } catch (err) {
     await stop();
