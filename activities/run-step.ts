@@ -8,7 +8,8 @@ import type { ActivityDeps } from './deps.js';
 import type { Executor, StepRunResult } from './executors/types.js';
 import { refused, type StepAttempt } from './step-failures.js';
 
-const HEARTBEAT_MS = 2_000;
+// A cancel reaches the step with the next heartbeat's answer (the worker throttles to 1 s too).
+const HEARTBEAT_MS = 1_000;
 const TAIL_LINES = 15;
 
 export interface StepRun {

@@ -1,6 +1,9 @@
-// `npm run bench -- pipeline`: orchestration overhead per step (process and docker executors)
-// and 200 concurrent 3-step pipelines. Real dev server, real Postgres, the real worker process.
+// `npm run bench -- pipeline [sequential|concurrent|cancel]…`: orchestration overhead per step
+// (process and docker executors), 200 concurrent 3-step pipelines, and the time from a cancel
+// request to the step container's removal. Real dev server, real Postgres, the real worker process.
+// With no case named, all run.
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import Docker from 'dockerode';
 import proto from '@temporalio/proto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -14,6 +17,7 @@ import { resolveTemporalBinary } from '../core/temporal/binary.js';
 import { startDevServer } from '../core/temporal/dev-server.js';
 import type { RunProgress } from '../core/runs/contract.js';
 import { workflowIdFor } from '../core/runs/ids.js';
+import { msUntilContainersRemoved } from '../test/support/cancel-timing.js';
 import { testServices } from '../test/support/services.js';
 import { spawnWorkerProcess } from '../test/support/worker-process.js';
 
@@ -67,7 +71,10 @@ async function workflowTaskWaits(handle: WorkflowHandle): Promise<number[]> {
   return waits;
 }
 
-export default async function run(): Promise<void> {
+const CANCEL_ITERATIONS = 5;
+
+export default async function run(args: string[] = []): Promise<void> {
+  const wanted = (name: string) => args.length === 0 || args.includes(name);
   const binary = await resolveTemporalBinary({ progress: () => {} });
   const dev = await startDevServer({ binary, headless: true, detached: false });
   const schema = `bench_${Date.now().toString(36)}`;
@@ -100,7 +107,7 @@ export default async function run(): Promise<void> {
     });
   };
   try {
-    for (const executor of ['process', 'docker'] as const) {
+    for (const executor of wanted('sequential') ? (['process', 'docker'] as const) : []) {
       const tq = `bench-seq-${executor}-${Date.now()}`;
       const w = await worker(tq);
       await (await start(tq, sequential(3, executor))).result(); // warm-up
@@ -129,28 +136,8 @@ export default async function run(): Promise<void> {
       w.kill('SIGTERM');
     }
 
-    const tq = `bench-concurrent-${Date.now()}`;
-    const w = await worker(tq);
-    const three = plan(`apiVersion: sluice/v1
-name: three
-steps:
-  - { id: a, image: none, executor: process, command: ['true'] }
-  - { id: b, image: none, executor: process, command: ['true'], dependsOn: [a] }
-  - { id: c, image: none, executor: process, command: ['true'], dependsOn: [b] }
-`);
-    const t0 = performance.now();
-    const handles = await Promise.all(Array.from({ length: 200 }, () => start(tq, three)));
-    const results = await Promise.allSettled(handles.map((h) => h.result()));
-    const ms = performance.now() - t0;
-    const ok = results.filter((r) => r.status === 'fulfilled').length;
-    emit({
-      case: 'concurrent-200x3-process',
-      runs: 200,
-      succeeded: ok,
-      totalMs: Math.round(ms),
-      workerPeakRssMb: Math.round(await peakRssMb(w.pid!)),
-    });
-    w.kill('SIGTERM');
+    if (wanted('concurrent')) await concurrent(start, worker);
+    if (wanted('cancel')) await cancel(start, worker);
   } finally {
     await connection.close();
     await dev.stop();
@@ -158,4 +145,65 @@ steps:
     await admin.end();
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+type Start = (taskQueue: string, p: Plan) => Promise<WorkflowHandle>;
+type SpawnWorker = (taskQueue: string) => ReturnType<typeof spawnWorkerProcess>;
+
+async function concurrent(start: Start, worker: SpawnWorker): Promise<void> {
+  const tq = `bench-concurrent-${Date.now()}`;
+  const w = await worker(tq);
+  const three = plan(`apiVersion: sluice/v1
+name: three
+steps:
+  - { id: a, image: none, executor: process, command: ['true'] }
+  - { id: b, image: none, executor: process, command: ['true'], dependsOn: [a] }
+  - { id: c, image: none, executor: process, command: ['true'], dependsOn: [b] }
+`);
+  const t0 = performance.now();
+  const handles = await Promise.all(Array.from({ length: 200 }, () => start(tq, three)));
+  const results = await Promise.allSettled(handles.map((h) => h.result()));
+  const ms = performance.now() - t0;
+  const ok = results.filter((r) => r.status === 'fulfilled').length;
+  emit({
+    case: 'concurrent-200x3-process',
+    runs: 200,
+    succeeded: ok,
+    totalMs: Math.round(ms),
+    workerPeakRssMb: Math.round(await peakRssMb(w.pid!)),
+  });
+  w.kill('SIGTERM');
+}
+
+/** A docker step sleeping (PID 1 ignores SIGTERM, so the whole grace is spent) is cancelled once running. */
+async function cancel(start: Start, worker: SpawnWorker): Promise<void> {
+  const docker = new Docker();
+  const tq = `bench-cancel-${Date.now()}`;
+  const w = await worker(tq);
+  const sleeper = plan(`apiVersion: sluice/v1
+name: cancel
+steps:
+  - { id: s, image: ${testServices.images.busybox}, executor: docker, command: [sleep, '300'] }
+`);
+  const times: number[] = [];
+  for (let i = 0; i < CANCEL_ITERATIONS; i++) {
+    const handle = await start(tq, sleeper);
+    const runId = handle.workflowId.slice(workflowIdFor('').length);
+    for (;;) {
+      const running = await docker.listContainers({ filters: { label: [`sluice.run=${runId}`] } });
+      if (running.some((c) => c.State === 'running')) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const t0 = Date.now();
+    await handle.cancel();
+    times.push(await msUntilContainersRemoved(docker, runId, t0));
+    await handle.result().catch(() => undefined);
+  }
+  emit({
+    case: 'cancel-to-container-removed-docker',
+    iterations: times.length,
+    p50Ms: quantile(times, 0.5),
+    maxMs: Math.max(...times),
+  });
+  w.kill('SIGTERM');
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getRunSteps } from '../core/runs/projection.js';
 import { statusQuery } from '../workflows/runPipeline.js';
+import { msUntilContainersRemoved } from './support/cancel-timing.js';
 import { useHarness } from './support/harness.js';
 import { planFrom, runInput, runToEnd, startRunWorkflow } from './support/workflow-runs.js';
 import { testServices } from './support/services.js';
@@ -140,7 +141,12 @@ steps:
       async () => (await containersOf(input.runId)).filter((c) => c.State === 'running').length === 2,
       20_000,
     );
+    const cancelledAt = Date.now();
     await handle.cancel();
+    // Target 5 s (heartbeats every second, a 1 s stop grace); the bound is generous for a loaded machine.
+    const removedMs = await msUntilContainersRemoved(docker, input.runId, cancelledAt);
+    console.log(`cancel to containers removed: ${removedMs} ms`);
+    expect(removedMs).toBeLessThan(15_000);
     await expect(handle.result()).rejects.toThrow();
     expect(await containersOf(input.runId)).toEqual([]);
     const status = await handle.query(statusQuery);

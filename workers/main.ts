@@ -1,5 +1,6 @@
 // The embedded stack: Temporal, the database, a worker and the API in one process (`npm start`).
 import { startStack } from './stack.js';
+import { onStopSignals } from './signals.js';
 import { runEntryPoint } from './startup.js';
 
 void runEntryPoint({ name: 'sluice', role: 'the embedded stack', runsWorkers: true }, async (config, say) => {
@@ -12,18 +13,5 @@ void runEntryPoint({ name: 'sluice', role: 'the embedded stack', runsWorkers: tr
   say(`  Temporal     ${stack.temporalAddress}, task queue ${config.temporal.taskQueue}`);
   say('press Ctrl-C to stop');
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) {
-      say(`${signal} again: exiting now`);
-      process.exit(130);
-    }
-    stopping = true;
-    say(`${signal}: stopping (API, worker, database, Temporal) …`);
-    await stack.stop();
-    say('stopped cleanly');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  onStopSignals({ say, stop: () => stack.stop(), forceExit: () => stack.kill() });
 });

@@ -9,6 +9,7 @@ import { dbTarget, openDb } from '../core/db/connect.js';
 import { migrateToLatest } from '../core/db/migrate.js';
 import { resolveTemporalBinary } from '../core/temporal/binary.js';
 import { startDevServer, type DevServer } from '../core/temporal/dev-server.js';
+import { ensureSearchAttributes } from '../core/temporal/register-search-attributes.js';
 import { ensureAdminKey } from '../core/access/admin-key.js';
 import { buildActivityDeps } from './activity-deps.js';
 import { acquireDataDirLock } from './lock.js';
@@ -25,6 +26,8 @@ export interface Stack {
   executor: string;
   server: FastifyInstance;
   stop(): Promise<void>;
+  /** Ends the children this stack started (the dev server), synchronously: for a forced exit. */
+  kill(): void;
 }
 
 /**
@@ -93,6 +96,10 @@ export async function startStack(config: Readonly<Config>, progress: Progress): 
     const connection = await Connection.connect({ address: temporalAddress });
     stops.push(() => connection.close());
     const temporal = new Client({ connection, namespace: config.temporal.namespace });
+    if (!dev) {
+      const added = await ensureSearchAttributes(connection, config.temporal.namespace);
+      if (added.length) progress(`registered search attributes: ${added.join(', ')}`);
+    }
     const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
     stops.push(() => nativeConnection.close());
 
@@ -122,6 +129,7 @@ export async function startStack(config: Readonly<Config>, progress: Progress): 
       executor: deps.defaultExecutor,
       server,
       stop,
+      kill: () => dev?.kill(),
     };
   } catch (err) {
     await stop();

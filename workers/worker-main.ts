@@ -2,6 +2,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { dbTarget, openDb } from '../core/db/connect.js';
 import { migrateToLatest } from '../core/db/migrate.js';
+import { ensureSearchAttributes } from '../core/temporal/register-search-attributes.js';
 import { buildActivityDeps } from './activity-deps.js';
 import { runEntryPoint } from './startup.js';
 import { createWorker } from './worker.js';
@@ -13,6 +14,8 @@ void runEntryPoint(
     await migrateToLatest(db);
     const deps = await buildActivityDeps(config, db);
     const connection = await NativeConnection.connect({ address: config.temporal.address });
+    const added = await ensureSearchAttributes(connection, config.temporal.namespace);
+    if (added.length) say(`registered search attributes: ${added.join(', ')}`);
     const worker = await createWorker({
       connection,
       namespace: config.temporal.namespace,

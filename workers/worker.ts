@@ -25,5 +25,9 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities,
     // Steps get this long to stop their containers when the worker shuts down.
     shutdownGraceTime: '10s',
+    // An activity learns of its cancel only from a heartbeat's answer; by default the SDK sends
+    // heartbeats at 0.8 × the heartbeat timeout (12 s of 15 s), so a cancel would wait that long.
+    maxHeartbeatThrottleInterval: '1s',
+    defaultHeartbeatThrottleInterval: '1s',
   });
 }

@@ -13,8 +13,10 @@ export interface DockerExecutorOptions {
   docker?: Docker;
   /** Only these two exist on a daemon started with --bridge=none; 'none' is the default. */
   network?: 'none' | 'host';
-  /** SIGTERM-to-SIGKILL grace on timeout/abort (docker stop -t). */
+  /** SIGTERM-to-SIGKILL grace on timeout (docker stop -t). */
   stopGraceSeconds?: number;
+  /** The same on cancel (abort); shorter, so a cancel reaches the container in seconds. */
+  cancelGraceMs?: number;
 }
 
 /** A container this run() drives: one it created, or one an earlier worker left behind. */
@@ -46,6 +48,7 @@ export class DockerExecutor implements Executor {
   private readonly docker: Docker;
   private readonly network: 'none' | 'host';
   private readonly grace: number;
+  private readonly cancelGraceMs: number;
 
   constructor(opts: DockerExecutorOptions = {}) {
     this.docker = opts.docker ?? new Docker();
@@ -54,6 +57,7 @@ export class DockerExecutor implements Executor {
       throw new ExecutorError('InvalidRequest', `network must be "none" or "host", not "${String(this.network)}"`);
     }
     this.grace = opts.stopGraceSeconds ?? 2;
+    this.cancelGraceMs = opts.cancelGraceMs ?? 1_000;
   }
 
   async resolveImage(image: string): Promise<string> {
@@ -160,14 +164,20 @@ export class DockerExecutor implements Executor {
           logsEnded: logs.ended,
           flushLogs: () => logs.finish(),
           // stop() is the engine's own SIGTERM-then-SIGKILL; kill() backs it up should it fail.
-          terminate: () => void container.stop({ t: this.grace }).catch(() => undefined),
+          terminate: (graceMs) => void container.stop({ t: Math.ceil(graceMs / 1000) }).catch(() => undefined),
           kill: () => void container.kill().catch(() => undefined),
           lastStderr: () => logs.lastStderr(),
         };
         // An adopted container counts its timeout from its own start.
         const timeLeftMs = target.running ? req.timeoutMs - (Date.now() - target.startedAtMs) : undefined;
         const where = ` in image "${req.image}"`;
-        return await supervise(req, step, { graceMs: this.grace * 1000, timeLeftMs, logDrainMs: LOG_DRAIN_MS, where });
+        return await supervise(req, step, {
+          graceMs: this.grace * 1000,
+          cancelGraceMs: this.cancelGraceMs,
+          timeLeftMs,
+          logDrainMs: LOG_DRAIN_MS,
+          where,
+        });
       } finally {
         logs.close();
       }

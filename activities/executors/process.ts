@@ -11,8 +11,10 @@ import { supervise } from './supervise.js';
 import { ExecutorError, type Executor, type StepRunRequest, type StepRunResult } from './types.js';
 
 export interface ProcessExecutorOptions {
-  /** SIGTERM-to-SIGKILL grace on timeout/abort. */
+  /** SIGTERM-to-SIGKILL grace on timeout. */
   killGraceMs?: number;
+  /** The same on cancel (abort); shorter, so a cancel reaches the step in seconds. */
+  cancelGraceMs?: number;
   /** Worker environment variables passed through to steps (the rest, e.g. credentials, is not). */
   inheritEnv?: string[];
   /** The worker's environment those variables are taken from; process.env by default. */
@@ -33,11 +35,13 @@ const PIPE_DRAIN_MS = 5_000;
 export class ProcessExecutor implements Executor {
   readonly name = 'process' as const;
   private readonly grace: number;
+  private readonly cancelGraceMs: number;
   private readonly inherit: string[];
   private readonly workerEnv: NodeJS.ProcessEnv;
 
   constructor(opts: ProcessExecutorOptions = {}) {
     this.grace = opts.killGraceMs ?? 2_000;
+    this.cancelGraceMs = opts.cancelGraceMs ?? 1_000;
     this.inherit = opts.inheritEnv ?? DEFAULT_INHERIT;
     this.workerEnv = opts.workerEnv ?? process.env;
   }
@@ -102,7 +106,7 @@ export class ProcessExecutor implements Executor {
         },
         lastStderr: () => lastStderr,
       },
-      { graceMs: this.grace, timeLeftMs: req.timeoutMs, logDrainMs: PIPE_DRAIN_MS },
+      { graceMs: this.grace, cancelGraceMs: this.cancelGraceMs, timeLeftMs: req.timeoutMs, logDrainMs: PIPE_DRAIN_MS },
     );
     return { ...result, reattached: false, durationMs: Date.now() - started };
   }

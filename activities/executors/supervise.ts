@@ -9,8 +9,8 @@ export interface StartedStep {
   logsEnded: Promise<void>;
   /** Stops reading the logs and emits what they still hold (a last line without "\n"). */
   flushLogs(): Promise<void> | void;
-  /** Asks the step to end (SIGTERM or the engine's stop); must not throw. */
-  terminate(): void;
+  /** Asks the step to end (SIGTERM or the engine's stop) within `graceMs`; must not throw. */
+  terminate(graceMs: number): void;
   /** Ends the step at once once the grace after terminate() ran out; must not throw. */
   kill(): void;
   /** The last stderr line, for the command-not-found message. */
@@ -18,8 +18,13 @@ export interface StartedStep {
 }
 
 export interface SuperviseOptions {
-  /** terminate()-to-kill() grace on timeout or abort. */
+  /** terminate()-to-kill() grace on timeout. */
   graceMs: number;
+  /**
+   * The same on abort (a cancel, or the worker shutting down), shorter: whoever cancels waits for
+   * the container to go, and a cancelled step's work is thrown away anyway.
+   */
+  cancelGraceMs: number;
   /** Run time the step has left; undefined when it no longer runs (no timer is armed). */
   timeLeftMs: number | undefined;
   /** How long the logs may take to end after the exit before they are flushed anyway. */
@@ -46,8 +51,9 @@ export async function supervise(
   const stop = (why: 'timeout' | 'abort') => {
     if (stoppedFor) return;
     stoppedFor = why;
-    step.terminate();
-    killTimer = setTimeout(() => step.kill(), opts.graceMs);
+    const graceMs = why === 'abort' ? opts.cancelGraceMs : opts.graceMs;
+    step.terminate(graceMs);
+    killTimer = setTimeout(() => step.kill(), graceMs);
   };
   const onAbort = () => stop('abort');
   req.signal.addEventListener('abort', onAbort, { once: true });

@@ -29,6 +29,18 @@ export async function insertPendingRun(db: Db, r: NewRunRow): Promise<boolean> {
   return res !== undefined;
 }
 
+/** Runs still pending that were created before `before`, oldest first: candidates for reconcile. */
+export async function listPendingRunsBefore(db: Db, before: Date, limit: number): Promise<RunRow[]> {
+  return db
+    .selectFrom('runs')
+    .selectAll()
+    .where('status', '=', 'pending')
+    .where('created_at', '<', before)
+    .orderBy('created_at')
+    .limit(limit)
+    .execute();
+}
+
 /** Removes a run whose workflow could not be started (nothing else refers to it yet). */
 export async function deleteUnstartedRun(db: Db, id: string): Promise<void> {
   await db.deleteFrom('runs').where('id', '=', id).where('status', '=', 'pending').execute();

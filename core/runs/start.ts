@@ -45,7 +45,12 @@ export class RunStartError extends SluiceError {
 }
 
 /** Starts the workflow; true when it was already started (the idempotent case). */
-async function launch(ctx: RunContext, runId: string, workflowId: string, input: RunPipelineInput): Promise<boolean> {
+export async function launch(
+  ctx: RunContext,
+  runId: string,
+  workflowId: string,
+  input: RunPipelineInput,
+): Promise<boolean> {
   try {
     await ctx.temporal.workflow.start('runPipeline', {
       taskQueue: ctx.taskQueue,

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, rmSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { Connection } from '@temporalio/client';
@@ -35,6 +35,8 @@ export interface DevServer {
   uiUrl?: string;
   pid: number;
   stop(): Promise<void>;
+  /** Kills the server at once, synchronously: for an exit that cannot wait for stop(). */
+  kill(): void;
 }
 
 export async function freePort(): Promise<number> {
@@ -111,7 +113,8 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   else args.push('--ui-port', String(opts.uiPort), '--ui-ip', '127.0.0.1');
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
 
-  const child = spawn(opts.binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached ?? true });
+  const detached = opts.detached ?? true;
+  const child = spawn(opts.binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached });
   const out = opts.logFile ? createWriteStream(opts.logFile, { flags: 'a' }) : undefined;
   const tail: string[] = [];
   const keep = (b: Buffer) => {
@@ -133,6 +136,17 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     }
     out?.end();
     if (opts.pidFile) await rm(opts.pidFile, { force: true });
+  };
+
+  const kill = () => {
+    if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
+    try {
+      // SQLite keeps what it committed through a SIGKILL; a server left running would keep the ports.
+      process.kill(detached ? -child.pid : child.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+    if (opts.pidFile) rmSync(opts.pidFile, { force: true });
   };
 
   const address = `127.0.0.1:${port}`;
@@ -161,5 +175,6 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     uiUrl: opts.headless || opts.uiPort === undefined ? undefined : `http://127.0.0.1:${opts.uiPort}`,
     pid: child.pid ?? -1,
     stop,
+    kill,
   };
 }
