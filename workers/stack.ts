@@ -11,7 +11,7 @@ import { resolveTemporalBinary } from '../core/temporal/binary.js';
 import { startDevServer, type DevServer } from '../core/temporal/dev-server.js';
 import { ensureAdminKey } from '../core/access/admin-key.js';
 import { buildActivityDeps } from './activity-deps.js';
-import { acquireDataDirLock } from './lock.js';
+import { acquireDataDirLock } from '../core/util/data-dir-lock.js';
 import { createWorker } from './worker.js';
 
 export type Progress = (message: string) => void;
