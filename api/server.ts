@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { app } from './app.js';
 import type { AppDeps } from './plugins/clients.js';
+import { clientErrorHandler, frameworkErrors } from './plugins/problems.js';
 
 /** Builds the Fastify instance with the app registered; does not listen. */
 export async function buildServer(deps: AppDeps, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
@@ -13,6 +14,10 @@ export async function buildServer(deps: AppDeps, opts: { logger?: boolean } = {}
     genReqId: (req) =>
       typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'].slice(0, 64) : randomUUID(),
     requestIdHeader: false,
+    // Every error the server sends is problem+json, including those raised before routing.
+    frameworkErrors,
+    clientErrorHandler,
+    return503OnClosing: false,
   });
   server.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);

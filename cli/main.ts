@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { printError } from './output.js';
+import { adminCommands } from './commands/admin.js';
 import { keyCommands } from './commands/keys.js';
 import { logsCommand } from './commands/logs.js';
 import { pipelineCommands } from './commands/pipelines.js';
@@ -27,6 +28,7 @@ function buildProgram(): Command {
   program.addCommand(modelCommands());
   program.addCommand(datasetCommands());
   program.addCommand(lineageCommand());
+  program.addCommand(adminCommands());
   return program;
 }
 

@@ -65,6 +65,8 @@ describe('the OpenAPI document', () => {
         codes.some((c) => c.startsWith('2')),
         where,
       ).toBe(true);
+      // Whatever the route validates (path, query, headers, body) can answer 400.
+      if (op.parameters?.length || op.requestBody) expect(codes, `${where}: documents its 400`).toContain('400');
       for (const name of [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1])) {
         expect(
           op.parameters?.some((p) => p.in === 'path' && p.name === name),

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../core/config.js';
 import { freePort, startDevServer } from '../core/temporal/dev-server.js';
-import { pidExists } from '../workers/lock.js';
+import { pidExists } from '../core/util/data-dir-lock.js';
 import { startStack } from '../workers/stack.js';
 
 describe('the embedded stack', () => {

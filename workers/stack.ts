@@ -12,7 +12,7 @@ import { startDevServer, type DevServer } from '../core/temporal/dev-server.js';
 import { ensureSearchAttributes } from '../core/temporal/register-search-attributes.js';
 import { ensureAdminKey } from '../core/access/admin-key.js';
 import { buildActivityDeps } from './activity-deps.js';
-import { acquireDataDirLock } from './lock.js';
+import { acquireDataDirLock } from '../core/util/data-dir-lock.js';
 import { createWorker } from './worker.js';
 
 export type Progress = (message: string) => void;

@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { withValidationProblem } from '../schemas/common.js';
 
 /**
  * The OpenAPI document, generated from the routes' zod schemas, at /openapi.json, and the
@@ -10,6 +11,9 @@ import { jsonSchemaTransform } from 'fastify-type-provider-zod';
  */
 export const openapi = fp(
   async (app: FastifyInstance) => {
+    app.addHook('onRoute', (route) => {
+      if (route.schema) withValidationProblem(route.schema as Parameters<typeof withValidationProblem>[0]);
+    });
     await app.register(swagger, {
       openapi: {
         openapi: '3.0.3',

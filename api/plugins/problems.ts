@@ -1,5 +1,8 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { isDatabaseUnavailable } from '../../core/db/unavailable.js';
 import { type FieldIssue, SluiceError } from '../../core/errors.js';
@@ -23,13 +26,28 @@ const TITLES: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Payload Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
+
+function problem(status: number, slug: string, detail: string, requestId: string, instance?: string): Problem {
+  return {
+    type: `${TYPE_BASE}${slug}`,
+    title: TITLES[status] ?? STATUS_CODES[status] ?? 'Error',
+    status,
+    detail,
+    ...(instance !== undefined ? { instance } : {}),
+    requestId,
+  };
+}
 
 function sendProblem(
   reply: FastifyReply,
@@ -40,12 +58,7 @@ function sendProblem(
   errors?: FieldIssue[],
 ): FastifyReply {
   const body: Problem = {
-    type: `${TYPE_BASE}${slug}`,
-    title: TITLES[status] ?? 'Error',
-    status,
-    detail,
-    instance: req.url,
-    requestId: String(req.id),
+    ...problem(status, slug, detail, String(req.id), req.url),
     ...(errors?.length ? { errors } : {}),
   };
   return reply.code(status).type('application/problem+json').send(body);
@@ -117,13 +130,67 @@ export const problemHandling = fp(
         );
       if (status === 415) return sendProblem(reply, req, 415, 'unsupported-media-type', err.message);
       if (status === 429) return sendProblem(reply, req, 429, 'rate-limited', err.message);
+      if (status === 400 && err.code?.startsWith('FST_ERR_CTP_'))
+        return sendProblem(reply, req, 400, 'invalid-body', `the body could not be read: ${err.message}`);
       if (status >= 400 && status < 500) return sendProblem(reply, req, status, 'bad-request', err.message);
       req.log.error({ err }, 'request failed');
       return sendProblem(reply, req, 500, 'internal', `internal error; quote request id ${req.id} when reporting it`);
     });
-    app.setNotFoundHandler((req, reply) =>
-      sendProblem(reply, req, 404, 'not-found', `no route ${req.method} ${req.url.split('?')[0]}`),
-    );
+    app.setNotFoundHandler((req, reply) => {
+      const path = req.url.split('?')[0]!;
+      const allow = METHODS.filter((method) => app.findRoute({ method, url: path }));
+      if (allow.length === 0) return sendProblem(reply, req, 404, 'not-found', `no route ${req.method} ${path}`);
+      reply.header('allow', allow.join(', '));
+      return sendProblem(
+        reply,
+        req,
+        405,
+        'method-not-allowed',
+        `${path} answers ${allow.join(', ')}, not ${req.method}`,
+      );
+    });
+    // Fastify's own 503 while closing is plain JSON (return503OnClosing is off in server.ts): this one is a problem.
+    let closing = false;
+    app.addHook('preClose', async () => {
+      closing = true;
+    });
+    app.addHook('onRequest', async (req, reply) => {
+      if (!closing) return;
+      reply.header('connection', 'close');
+      return sendProblem(reply, req, 503, 'closing', 'the server is shutting down; retry on another instance');
+    });
   },
   { name: 'sluice-problems' },
 );
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/**
+ * Errors Fastify raises before any route or hook runs (set as the server's `frameworkErrors`): a
+ * malformed URL, or a path parameter over the router's length limit.
+ */
+export const frameworkErrors: NonNullable<FastifyServerOptions['frameworkErrors']> = (err, req, reply) => {
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH')
+    return void sendProblem(reply, req, 414, 'uri-too-long', 'a path parameter is longer than the router accepts');
+  if (err.code === 'FST_ERR_BAD_URL') return void sendProblem(reply, req, 400, 'bad-url', 'the URL is malformed');
+  req.log.error({ err }, 'framework error');
+  return void sendProblem(reply, req, 500, 'internal', `internal error; quote request id ${req.id} when reporting it`);
+};
+
+/** Requests Node's HTTP parser refuses (bad framing, huge headers, timeouts) never reach Fastify's reply. */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, detail] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'the request took too long to arrive']
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'the request headers are larger than the server accepts']
+        : [400, 'the request is not valid HTTP'];
+  const body = JSON.stringify(problem(status, 'client-error', detail, randomUUID()));
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  socket.destroy(err);
+}

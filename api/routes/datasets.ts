@@ -8,7 +8,7 @@ import { NotFoundError } from '../../core/errors.js';
 import { sendArtifact } from '../lib/artifact-download.js';
 import { decodeCursor, encodeCursor } from '../lib/cursor.js';
 import { readUpload, UPLOAD_HELP } from '../lib/uploads.js';
-import { pageLimit, problems } from '../schemas/common.js';
+import { cursorQuery, pageLimit, plainText, problems } from '../schemas/common.js';
 import {
   artifactBytes,
   artifactUri,
@@ -59,9 +59,9 @@ export const datasetRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['datasets'],
         summary: 'List or search datasets by name prefix and tag',
         querystring: z.strictObject({
-          prefix: z.string().max(128).optional(),
+          prefix: plainText(128).optional(),
           tag: tagQuery,
-          cursor: z.string().optional(),
+          cursor: cursorQuery.optional(),
           limit: pageLimit,
         }),
         response: { 200: page(datasetSchema), ...problems(400) },
@@ -155,7 +155,7 @@ export const datasetRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['datasets'],
         summary: 'Versions of a dataset, newest first',
         params: byName,
-        querystring: z.strictObject({ tag: tagQuery, cursor: z.string().optional(), limit: pageLimit }),
+        querystring: z.strictObject({ tag: tagQuery, cursor: cursorQuery.optional(), limit: pageLimit }),
         response: { 200: page(datasetVersionSchema), ...problems(400, 404) },
       },
     },

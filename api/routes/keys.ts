@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { issueApiKey, listApiKeys, revokeApiKey } from '../../core/access/api-keys.js';
 import { issuedKey, issueKeyBody, keyInfo } from '../schemas/access.js';
-import { problems } from '../schemas/common.js';
+import { plainText, problems } from '../schemas/common.js';
 
 /** API keys: admins only. The secret is returned once, at creation; only its hash is stored. */
 export const keyRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -47,7 +47,7 @@ export const keyRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['keys'],
         summary: 'Revoke an API key (effective at once; revoking twice is harmless)',
-        params: z.strictObject({ id: z.string().min(1).max(100) }),
+        params: z.strictObject({ id: plainText(100).min(1) }),
         response: { 200: keyInfo, ...problems(404, 429) },
       },
     },

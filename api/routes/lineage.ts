@@ -6,7 +6,7 @@ import { lineage } from '../../core/registry/lineage/walk.js';
 import { requireVersion } from '../../core/registry/models/versions-read.js';
 import { resolveDatasetUri, resolveModelUri } from '../../core/registry/resolvers.js';
 import { DATASET_URI_HINT, MODEL_URI_HINT } from '../../core/registry/uris.js';
-import { problems } from '../schemas/common.js';
+import { plainText, problems } from '../schemas/common.js';
 import { GRAPH_DOC, lineageGraph as graph, resolved, walkQuery as walk } from '../schemas/lineage.js';
 import { datasetName, datasetVersionRef, modelName, versionRef } from '../schemas/registry.js';
 
@@ -70,7 +70,7 @@ export const lineageRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['lineage'],
         summary: 'Lineage of a run: what it consumed, what it produced, and what was registered from it',
         description: GRAPH_DOC,
-        params: z.strictObject({ id: z.string().min(1).max(200) }),
+        params: z.strictObject({ id: plainText(200).min(1) }),
         querystring: walk,
         response: { 200: graph, ...problems(400, 404) },
       },
@@ -85,7 +85,7 @@ export const lineageRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['models', 'datasets'],
         summary: 'Resolve models:/name/N, models:/name@alias, datasets:/name/N or datasets:/name@latest',
-        querystring: z.strictObject({ uri: z.string().min(1).max(400) }),
+        querystring: z.strictObject({ uri: plainText(400).min(1) }),
         response: { 200: resolved, ...problems(400, 404) },
       },
     },

@@ -8,7 +8,7 @@ import { requireVersion } from '../../core/registry/models/versions-read.js';
 import { archiveVersion, updateVersion } from '../../core/registry/models/versions-write.js';
 import { sendArtifact } from '../lib/artifact-download.js';
 import { readUpload, UPLOAD_HELP } from '../lib/uploads.js';
-import { pageLimit, problems } from '../schemas/common.js';
+import { cursorQuery, pageLimit, plainText, problems } from '../schemas/common.js';
 import {
   aliasName,
   artifactBytes,
@@ -90,14 +90,14 @@ export const modelVersionRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Search versions by metric, tag, alias and status (e.g. ?metric=accuracy&op=gt&value=0.9)',
         params: byModel,
         querystring: z.strictObject({
-          metric: z.string().min(1).max(128).optional(),
+          metric: plainText(128).min(1).optional(),
           op: z.enum(Object.keys(METRIC_OPS) as [keyof typeof METRIC_OPS]).optional(),
           value: z.coerce.number().optional(),
           tag: tagQuery,
           alias: aliasName.optional(),
           status: z.enum(['registered', 'archived', 'all']).default('registered'),
           order: z.enum(['newest', 'oldest', 'metric_desc', 'metric_asc']).default('newest'),
-          cursor: z.string().optional(),
+          cursor: cursorQuery.optional(),
           limit: pageLimit,
         }),
         response: { 200: page(versionSchema), ...problems(400, 404) },

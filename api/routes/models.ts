@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { archiveModel, createModel, listModels, requireModel, updateModel } from '../../core/registry/models/models.js';
 import { decodeCursor, encodeCursor } from '../lib/cursor.js';
-import { pageLimit, problems } from '../schemas/common.js';
+import { cursorQuery, pageLimit, plainText, problems } from '../schemas/common.js';
 import {
   aliasName,
   description,
@@ -43,11 +43,11 @@ export const modelRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['models'],
         summary: 'List or search models by name prefix, tag and alias, by name',
         querystring: z.strictObject({
-          prefix: z.string().max(128).optional(),
+          prefix: plainText(128).optional(),
           tag: tagQuery,
           alias: aliasName.optional().describe('only models with this alias set'),
           status: z.enum(['active', 'archived', 'all']).default('active'),
-          cursor: z.string().optional(),
+          cursor: cursorQuery.optional(),
           limit: pageLimit,
         }),
         response: { 200: page(modelSchema), ...problems(400) },

@@ -10,7 +10,7 @@ import {
   removePipeline,
 } from '../../core/pipeline/service.js';
 import { decodeCursor, encodeCursor } from '../lib/cursor.js';
-import { pageLimit, pipelineName, problems } from '../schemas/common.js';
+import { cursorQuery, pageLimit, pipelineName, problems, versionParam } from '../schemas/common.js';
 import {
   applied,
   pipelineSummary,
@@ -46,7 +46,7 @@ export const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['pipelines'],
         summary: 'List pipelines (by name)',
-        querystring: z.strictObject({ cursor: z.string().optional(), limit: pageLimit }),
+        querystring: z.strictObject({ cursor: cursorQuery.optional(), limit: pageLimit }),
         response: {
           200: z.object({ items: z.array(pipelineSummary), nextCursor: z.string().nullable() }),
           ...problems(400),
@@ -120,7 +120,7 @@ export const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['pipelines'],
         summary: 'One version of a pipeline',
-        params: z.strictObject({ name: pipelineName, version: z.coerce.number().int().min(1) }),
+        params: z.strictObject({ name: pipelineName, version: versionParam }),
         response: { 200: versionDoc, ...problems(404) },
       },
     },

@@ -6,7 +6,7 @@ import { NotFoundError } from '../../core/errors.js';
 import type { LogLine } from '../../core/logs/store.js';
 import { runHasFinished, stepLogRun } from '../../core/runs/step-logs.js';
 import { openSse } from '../lib/sse.js';
-import { problems } from '../schemas/common.js';
+import { plainText, problems } from '../schemas/common.js';
 
 const STEP_ID = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,62}$/;
 /** After its run has finished, a log that is still open (a step that never ran) is given up on. */
@@ -32,13 +32,27 @@ export const runLogRoutes: FastifyPluginAsyncZod = async (app) => {
         description:
           'With `follow=true` or `Accept: text/event-stream`: `event: line` per log line (data: the JSON line, id: the byte ' +
           "offset after it; send it back as `Last-Event-ID` to resume), then `event: end` once the step's log is complete.",
-        params: z.strictObject({ id: z.string().min(1).max(200), step: z.string().regex(STEP_ID, 'not a step id') }),
+        params: z.strictObject({
+          id: plainText(200).min(1),
+          step: z.string().max(200).regex(STEP_ID, 'not a step id'),
+        }),
         querystring: z.strictObject({
           follow: z.enum(['true', 'false']).optional(),
           format: z.enum(['jsonl', 'text']).default('jsonl'),
-          offset: z.coerce.number().int().min(0).optional().describe('Byte offset to start from'),
+          offset: z.coerce
+            .number()
+            .int()
+            .min(0)
+            .max(Number.MAX_SAFE_INTEGER)
+            .optional()
+            .describe('Byte offset to start from'),
         }),
-        headers: z.object({ 'last-event-id': z.string().regex(/^\d+$/).optional() }),
+        headers: z.object({
+          'last-event-id': z
+            .string()
+            .regex(/^\d{1,15}$/)
+            .optional(),
+        }),
         response: {
           200: {
             description: 'The log',

@@ -11,7 +11,7 @@ import {
   resumeSchedule,
   triggerSchedule,
 } from '../../core/schedules/schedules.js';
-import { problems } from '../schemas/common.js';
+import { plainText, problems } from '../schemas/common.js';
 import { byScheduleName as byName, noteBody, schedule, scheduleBody } from '../schemas/schedules.js';
 
 export const scheduleRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -51,7 +51,7 @@ export const scheduleRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['schedules'],
         summary: 'List schedules (Temporal lists them with a short delay after creation)',
-        querystring: z.strictObject({ pipeline: z.string().optional() }),
+        querystring: z.strictObject({ pipeline: plainText(200).optional() }),
         response: { 200: z.object({ items: z.array(schedule) }), ...problems(400) },
       },
     },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { roleSchema } from '../../core/access/views.js';
-import { pageLimit, timeQuery } from './common.js';
+import { NO_CONTROL, NO_CONTROL_HINT } from '../../core/util/text.js';
+import { cursorQuery, pageLimit, plainText, timeQuery } from './common.js';
 
 export {
   auditEventSchema as auditEvent,
@@ -10,18 +11,18 @@ export {
 } from '../../core/access/views.js';
 
 export const issueKeyBody = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: z.string().trim().min(1).max(100).regex(NO_CONTROL, NO_CONTROL_HINT),
   role: roleSchema,
   expiresAt: z.iso.datetime({ offset: true }).optional().describe('When the key stops working (default: never)'),
 });
 
 export const eventQuery = z.strictObject({
-  actor: z.string().optional(),
-  action: z.string().optional(),
-  resourceType: z.string().optional(),
-  resourceId: z.string().optional(),
+  actor: plainText(200).optional(),
+  action: plainText(100).optional(),
+  resourceType: plainText(100).optional(),
+  resourceId: plainText(400).optional(),
   since: timeQuery.optional(),
   until: timeQuery.optional(),
-  cursor: z.string().optional(),
+  cursor: cursorQuery.optional(),
   limit: pageLimit,
 });

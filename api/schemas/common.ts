@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PIPELINE_NAME, PIPELINE_NAME_HINT } from '../../core/pipeline/index.js';
+import { findNul, NO_CONTROL, NO_CONTROL_HINT, NO_NUL, NO_NUL_HINT } from '../../core/util/text.js';
 
 /** RFC 9457 problem details as every error response carries them (see api/plugins/problems.ts). */
 export const problemSchema = z
@@ -40,9 +41,48 @@ export function problems(
   );
 }
 
+/**
+ * A route that validates its path, query, headers or body can answer 400 however it lists its
+ * errors: this adds the documented 400 to its responses where the route did not list it.
+ */
+export function withValidationProblem(schema: {
+  params?: unknown;
+  querystring?: unknown;
+  headers?: unknown;
+  body?: unknown;
+  response?: Record<string | number, unknown>;
+}): void {
+  const validates = [schema.params, schema.querystring, schema.headers, schema.body].some((s) => s !== undefined);
+  if (!validates || !schema.response || schema.response[400] !== undefined) return;
+  schema.response[400] = problems(400)[400];
+}
+
 export { isoTime, nullableTime } from '../../core/util/time-schema.js';
+
+/** The largest value of an `integer` (int4) column: versions and counters are bounded by it. */
+export const INT4_MAX = 2_147_483_647;
+/** A name, id or filter the API takes (path, query or body): bounded, no control characters. */
+export const plainText = (max: number) => z.string().max(max).regex(NO_CONTROL, NO_CONTROL_HINT);
+/** Free text (descriptions, notes): line breaks allowed, NUL (which PostgreSQL cannot store) not. */
+export const freeText = (max: number) => z.string().max(max).regex(NO_NUL, NO_NUL_HINT);
+/** Any JSON stored as jsonb: no NUL in any key or string, at any depth. */
+export function noNulInside(v: unknown, ctx: z.RefinementCtx): void {
+  const path = findNul(v);
+  if (path) ctx.addIssue({ code: 'custom', path, message: NO_NUL_HINT });
+}
+/** A version number in a body (an int4 column). */
+export const versionInt = z.number().int().min(1, 'versions start at 1').max(INT4_MAX);
+/** A version number in a path or query string. */
+export const versionParam = z.coerce.number().int().min(1, 'versions start at 1').max(INT4_MAX);
+/** Opaque page cursors are base64url. */
+export const cursorQuery = z
+  .string()
+  .max(2048)
+  .regex(/^[A-Za-z0-9_-]*$/, 'not a cursor returned by this API')
+  .describe('nextCursor of the previous page');
+
 /** Params of a run, as given: the pipeline's declared types are applied when a run starts. */
-export const pipelineParams = z.record(z.string(), z.unknown());
+export const pipelineParams = z.record(plainText(128), z.unknown()).superRefine(noNulInside);
 export const pipelineName = z.string().regex(PIPELINE_NAME, PIPELINE_NAME_HINT);
 /** Page size of every list. */
 export const pageLimit = z.coerce.number().int().min(1).max(200).default(50);

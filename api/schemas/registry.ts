@@ -12,25 +12,28 @@ import {
 } from '../../core/registry/names.js';
 import { FORMAT } from '../../core/registry/formats.js';
 import { parseVersionRef } from '../../core/registry/uris.js';
-import { isoTime, nullableTime } from './common.js';
+import { freeText, isoTime, noNulInside, nullableTime, plainText } from './common.js';
 
 export const modelName = z.string().regex(MODEL_NAME, `must be ${MODEL_NAME_HINT}`);
 export const datasetName = modelName;
 export const aliasName = z.string().regex(ALIAS_NAME, `must be ${ALIAS_NAME_HINT}`);
 /** A version in a path: `3`, `@champion` or `latest`. */
-export const versionRef = z.string().transform((s, ctx) => {
-  const ref = parseVersionRef(s);
-  if (!ref) ctx.addIssue({ code: 'custom', message: 'expected a version number, @alias or latest' });
-  return ref ?? { version: 0 };
-});
+export const versionRef = z
+  .string()
+  .max(100)
+  .transform((s, ctx) => {
+    const ref = parseVersionRef(s);
+    if (!ref) ctx.addIssue({ code: 'custom', message: 'expected a version number, @alias or latest' });
+    return ref ?? { version: 0 };
+  });
 export const versionNumber = z.coerce.number().int().min(1, 'versions start at 1').max(999_999_999);
 
 export const tags = z
-  .record(z.string().regex(TAG_KEY, `tag keys must be ${TAG_KEY_HINT}`), z.string().max(MAX_TAG_VALUE))
+  .record(z.string().regex(TAG_KEY, `tag keys must be ${TAG_KEY_HINT}`), plainText(MAX_TAG_VALUE))
   .refine((t) => Object.keys(t).length <= MAX_TAGS, `at most ${MAX_TAGS} tags`);
 /** `?tag=team:risk&tag=stage` (repeatable): every filter must match. */
 export const tagQuery = z
-  .union([z.string(), z.array(z.string())])
+  .union([z.string().max(400), z.array(z.string().max(400)).max(MAX_TAGS)])
   .optional()
   .transform((v, ctx) => {
     const list = v === undefined ? [] : Array.isArray(v) ? v : [v];
@@ -45,35 +48,29 @@ export const format = z
   .string()
   .regex(FORMAT, 'formats are lowercase, e.g. sklearn-pickle, onnx, csv, parquet')
   .describe('sklearn-pickle, onnx, pytorch, csv, parquet…; inferred from the file name when absent');
-export const description = z.string().max(10_000).nullable();
+export const description = freeText(10_000).nullable();
 /** PATCH bodies of models, versions and datasets: metadata only, and at least one field. */
 export const metadataPatch = z
   .strictObject({ description: description.optional(), tags: tags.optional() })
   .refine((b) => b.description !== undefined || b.tags !== undefined, 'give description and/or tags');
 export const source = z
   .strictObject({
-    runId: z.string().min(1).max(200),
-    stepId: z.string().min(1).max(200),
-    output: z.string().min(1).max(255),
+    runId: plainText(200).min(1),
+    stepId: plainText(200).min(1),
+    output: plainText(255).min(1),
   })
   .describe('a step output of a run');
-export const artifactUri = z
-  .string()
+export const artifactUri = plainText(2048).min(1).describe('a URI of the configured artifact store, or sha256:<hex>');
+export const idempotencyKey = plainText(200)
   .min(1)
-  .max(2048)
-  .describe('a URI of the configured artifact store, or sha256:<hex>');
-export const idempotencyKey = z
-  .string()
-  .min(1)
-  .max(200)
   .describe('a retried registration with the same key returns the first version');
 
-const metricName = z.string().min(1).max(128);
+const metricName = plainText(128).min(1);
 const modelMetrics = z.record(metricName, z.number());
-const modelParams = z.record(metricName, z.union([z.string().max(4096), z.number(), z.boolean()]));
+const modelParams = z.record(metricName, z.union([freeText(4096), z.number(), z.boolean()]));
 const sigColumn = z.strictObject({
-  name: z.string().min(1).max(256).optional(),
-  type: z.string().min(1).max(64),
+  name: plainText(256).min(1).optional(),
+  type: plainText(64).min(1),
   shape: z.array(z.number().int().min(-1)).max(16).optional(),
   optional: z.boolean().optional(),
 });
@@ -93,11 +90,11 @@ export const versionFields = {
   signature: signature.optional(),
   tags: tags.optional(),
   datasets: z
-    .array(z.string().max(300))
+    .array(plainText(300))
     .max(100)
     .optional()
     .describe('training data: datasets:/name/N or datasets:/name@latest'),
-  image: z.string().min(1).max(500).optional().describe('image reference, when no producing step recorded a digest'),
+  image: plainText(500).min(1).optional().describe('image reference, when no producing step recorded a digest'),
   idempotencyKey: idempotencyKey.optional(),
 };
 
@@ -171,7 +168,7 @@ export const datasetSchema = z.object({
 });
 export const columnType = z.enum(['integer', 'number', 'boolean', 'string', 'datetime', 'binary', 'unknown']);
 export const tableSchema = z.strictObject({
-  columns: z.array(z.strictObject({ name: z.string().min(1).max(256), type: columnType })).max(10_000),
+  columns: z.array(z.strictObject({ name: plainText(256).min(1), type: columnType })).max(10_000),
 });
 export const columnStats = z.object({
   name: z.string(),
@@ -216,18 +213,21 @@ export const artifactBytes = {
 };
 
 /** A dataset version in a path: a number or `latest`. */
-export const datasetVersionRef = z.string().transform((s, ctx): { version: number } | { alias: 'latest' } => {
-  if (s === 'latest') return { alias: 'latest' };
-  if (/^[1-9]\d{0,8}$/.test(s)) return { version: Number(s) };
-  ctx.addIssue({ code: 'custom', message: 'expected a version number or latest' });
-  return { version: 0 };
-});
+export const datasetVersionRef = z
+  .string()
+  .max(100)
+  .transform((s, ctx): { version: number } | { alias: 'latest' } => {
+    if (s === 'latest') return { alias: 'latest' };
+    if (/^[1-9]\d{0,8}$/.test(s)) return { version: Number(s) };
+    ctx.addIssue({ code: 'custom', message: 'expected a version number or latest' });
+    return { version: 0 };
+  });
 export const datasetFields = {
   format: format.optional(),
   description: description.optional(),
   schema: tableSchema.optional().describe('explicit columns and types (else inferred for CSV)'),
-  stats: datasetStats.optional().describe('explicit statistics (else computed for CSV)'),
-  sourceUri: z.string().min(1).max(2048).optional().describe('where the data came from, e.g. a warehouse table'),
+  stats: datasetStats.superRefine(noNulInside).optional().describe('explicit statistics (else computed for CSV)'),
+  sourceUri: plainText(2048).min(1).optional().describe('where the data came from, e.g. a warehouse table'),
   tags: tags.optional(),
   idempotencyKey: idempotencyKey.optional(),
 };

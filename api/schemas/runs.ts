@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { runStatusSchema } from '../../core/runs/views.js';
-import { pageLimit, pipelineParams, timeQuery } from './common.js';
+import { cursorQuery, pageLimit, pipelineParams, plainText, timeQuery, versionInt } from './common.js';
 
 export {
   runStatusSchema as runStatus,
@@ -8,26 +8,24 @@ export {
   runViewSchema as runView,
 } from '../../core/runs/views.js';
 
-export const runIdParams = z.strictObject({ id: z.string().min(1).max(200) });
+export const runIdParams = z.strictObject({ id: plainText(200).min(1) });
 
 export const startBody = {
   params: pipelineParams.default({}).describe('Pipeline params; strings are coerced to the declared type'),
-  version: z.number().int().min(1).optional().describe('Pin a version (default: the latest)'),
-  idempotencyKey: z
-    .string()
+  version: versionInt.optional().describe('Pin a version (default: the latest)'),
+  idempotencyKey: plainText(200)
     .min(1)
-    .max(200)
     .optional()
     .describe('Retried requests with the same key start one workflow and return the same run'),
   cache: z.boolean().optional().describe('false: run every step even when a cached result exists'),
 };
 
 export const runListQuery = z.strictObject({
-  pipeline: z.string().optional(),
+  pipeline: plainText(200).optional(),
   status: runStatusSchema.optional(),
-  trigger: z.string().optional(),
+  trigger: plainText(200).optional(),
   since: timeQuery.optional().describe('created at or after'),
   until: timeQuery.optional().describe('created before'),
-  cursor: z.string().optional().describe('nextCursor of the previous page'),
+  cursor: cursorQuery.optional(),
   limit: pageLimit,
 });

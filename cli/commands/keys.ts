@@ -6,10 +6,12 @@ interface Key {
   id: string;
   name: string;
   role: string;
+  prefix: string | null;
   createdBy: string | null;
   createdAt: string;
   expiresAt: string | null;
   revokedAt: string | null;
+  lastUsedAt: string | null;
 }
 
 export function keyCommands(): Command {
@@ -42,12 +44,14 @@ export function keyCommands(): Command {
       const r = await client.json<{ items: Key[] }>('GET', '/v1/keys');
       if (json) return printJson(r);
       table(
-        ['ID', 'NAME', 'ROLE', 'CREATED', 'EXPIRES', 'STATE'],
+        ['ID', 'PREFIX', 'NAME', 'ROLE', 'CREATED', 'LAST USED', 'EXPIRES', 'STATE'],
         r.items.map((k) => [
           k.id,
+          k.prefix ? `${k.prefix}…` : '-',
           k.name,
           k.role,
           ago(k.createdAt),
+          ago(k.lastUsedAt),
           ago(k.expiresAt),
           k.revokedAt ? 'revoked' : k.expiresAt && Date.parse(k.expiresAt) <= Date.now() ? 'expired' : 'active',
         ]),

@@ -1,7 +1,7 @@
 import type { Db } from '../db/connect.js';
 import type { ApiKeyRow, Role } from '../db/tables/access.js';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
-import { findKeyBySecret, hashKey, roleRank } from './keys.js';
+import { findKeyBySecret, hashKey, roleRank, touchKey } from './keys.js';
 
 /** The API key a request came with, once verified. */
 export interface Principal {
@@ -13,10 +13,13 @@ export interface Principal {
 /** Verified keys are cached briefly: a key look-up per request would cap read throughput. */
 const CACHE_TTL_MS = 5_000;
 const MAX_CACHED = 10_000;
+/** A key's last-used time is written at most this often: a write per request would cap throughput. */
+const TOUCH_EVERY_MS = 60_000;
 
 /** Turns a presented secret into the principal it belongs to, refusing unknown, revoked and expired keys. */
 export class KeyCheck {
   private readonly cache = new Map<string, { row: ApiKeyRow | undefined; at: number }>();
+  private readonly touched = new Map<string, number>();
 
   constructor(private readonly db: Db) {}
 
@@ -26,7 +29,17 @@ export class KeyCheck {
     if (row.revoked_at) throw new UnauthorizedError(`API key ${row.id} was revoked`);
     if (row.expires_at && row.expires_at.getTime() <= Date.now())
       throw new UnauthorizedError(`API key ${row.id} expired`);
+    await this.touch(row.id);
     return { keyId: row.id, name: row.name, role: row.role };
+  }
+
+  private async touch(id: string): Promise<void> {
+    const now = Date.now();
+    if (now - (this.touched.get(id) ?? 0) < TOUCH_EVERY_MS) return;
+    if (this.touched.size > MAX_CACHED) this.touched.clear();
+    this.touched.set(id, now);
+    // Usage bookkeeping: a failed write must not refuse an otherwise valid key.
+    await touchKey(this.db, id, new Date(now)).catch(() => undefined);
   }
 
   /** Forget cached look-ups (after a revocation). */

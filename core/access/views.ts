@@ -9,10 +9,12 @@ export const keyInfoSchema = z.object({
   id: z.string(),
   name: z.string(),
   role: roleSchema,
+  prefix: z.string().nullable().describe('The first characters of the secret, to tell keys apart'),
   createdBy: z.string().nullable(),
   createdAt: isoTime,
   expiresAt: nullableTime,
   revokedAt: nullableTime,
+  lastUsedAt: nullableTime.describe('Last authentication with the key (refreshed at most once a minute)'),
 });
 export type KeyInfo = z.infer<typeof keyInfoSchema>;
 
@@ -21,6 +23,7 @@ export const issuedKeySchema = z.object({
   id: z.string(),
   name: z.string(),
   role: roleSchema,
+  prefix: z.string(),
   key: z.string().describe('The secret: store it now'),
   expiresAt: nullableTime,
 });

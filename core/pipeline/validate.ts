@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { checkSpec } from './checks.js';
 import { jsonPath, type SpecIssue } from './issues.js';
 import { pipelineSchema, type PipelineSpec } from './schema.js';
+import { findNul, NO_NUL, NO_NUL_HINT } from '../util/text.js';
 
 export type SpecResult = { ok: true; spec: PipelineSpec } | { ok: false; errors: SpecIssue[] };
 
@@ -39,6 +40,8 @@ function parseText(text: string): { ok: true; value: unknown } | { ok: false; er
 
 export function parsePipelineSpec(input: unknown): SpecResult {
   let value = input;
+  if (typeof input === 'string' && !NO_NUL.test(input))
+    return { ok: false, errors: [{ path: '$', message: NO_NUL_HINT }] };
   if (typeof input === 'string') {
     const parsed = parseText(input);
     if (!parsed.ok) return parsed;
@@ -47,6 +50,9 @@ export function parsePipelineSpec(input: unknown): SpecResult {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return { ok: false, errors: [{ path: '$', message: 'a pipeline spec must be a mapping (object)' }] };
   }
+  // The spec is stored as jsonb, which cannot hold NUL anywhere, even where the schema allows any text.
+  const nul = findNul(value);
+  if (nul) return { ok: false, errors: [{ path: jsonPath(nul), message: NO_NUL_HINT }] };
   const result = pipelineSchema.safeParse(value);
   // Cross-field checks need a structurally valid spec, so they run only once the schema passes.
   if (!result.success) return { ok: false, errors: zodIssues(result.error.issues) };

@@ -1,4 +1,5 @@
 /** Names, aliases and tags of the registry: one grammar for the API, the URIs and the repositories. */
+import { NO_CONTROL, NO_CONTROL_HINT } from '../util/text.js';
 
 export const MODEL_NAME = /^[a-z0-9][a-z0-9._-]{0,127}$/;
 export const MODEL_NAME_HINT = '1-128 characters of a-z, 0-9, ".", "_" and "-", starting with a letter or digit';
@@ -25,5 +26,7 @@ export function parseTagFilter(s: string): TagFilter | string {
   const key = i < 0 ? s : s.slice(0, i);
   if (!TAG_KEY.test(key))
     return `tag filter ${JSON.stringify(s)}: expected key or key:value, key being ${TAG_KEY_HINT}`;
-  return i < 0 ? { key } : { key, value: s.slice(i + 1) };
+  const value = i < 0 ? undefined : s.slice(i + 1);
+  if (value !== undefined && !NO_CONTROL.test(value)) return `tag filter value: ${NO_CONTROL_HINT}`;
+  return value === undefined ? { key } : { key, value };
 }

@@ -12,6 +12,9 @@ export interface ApiKeysTable {
   created_at: Timestamp;
   expires_at: NullableTimestamp;
   revoked_at: NullableTimestamp;
+  /** The first characters of the secret, safe to show (null for keys issued before they were kept). */
+  prefix: string | null;
+  last_used_at: NullableTimestamp;
 }
 export interface EventsTable {
   id: Serial;
