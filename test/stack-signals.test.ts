@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../core/temporal/dev-server.js';
-import { pidExists } from '../workers/lock.js';
+import { pidExists } from '../core/util/data-dir-lock.js';
 import { waitFor } from './support/wait.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

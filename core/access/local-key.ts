@@ -27,7 +27,7 @@ export function localActor(): string {
  * running stack makes this fail rather than open its database twice.
  */
 export async function issueLocalKey(
-  config: Pick<Config, 'databaseUrl' | 'databaseSchema' | 'dataDir'>,
+  config: Pick<Config, 'databaseUrl' | 'databaseSchema' | 'dataDir' | 'logLevel'>,
   k: KeyRequest,
   actor = localActor(),
 ): Promise<IssuedKeyView> {
