@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ArtifactRef } from '../core/artifacts/store.js';
-import type { PlanStep } from '../core/pipeline/plan.js';
+import type { ContainerPlanStep } from '../core/pipeline/plan.js';
 
 /** Canonical JSON (sorted keys), so equal content always hashes the same. */
 function canonical(v: unknown): unknown {
@@ -20,7 +20,7 @@ function canonical(v: unknown): unknown {
  * one), command, args, env, the run's params and the digests of its inputs.
  */
 export function stepCacheKey(
-  step: PlanStep,
+  step: ContainerPlanStep,
   params: Record<string, unknown>,
   inputs: Record<string, ArtifactRef>,
   imageDigest?: string,

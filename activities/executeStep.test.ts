@@ -9,7 +9,7 @@ import { openDb, type Db } from '../core/db/connect.js';
 import { migrateToLatest } from '../core/db/migrate.js';
 import { FailureType } from '../core/errors.js';
 import { FileLogStore } from '../core/logs/index.js';
-import type { PlanStep } from '../core/pipeline/plan.js';
+import type { ContainerPlanStep } from '../core/pipeline/plan.js';
 import type { ExecuteStepInput, StepResult } from '../core/runs/contract.js';
 import { getRunSteps, upsertRun } from '../core/runs/projection.js';
 import { uniqueId } from '../test/support/services.js';
@@ -72,7 +72,7 @@ afterAll(async () => {
 });
 
 /** One `train` step, unique to the test so cache keys never meet across tests. */
-function trainStep(extra = ''): PlanStep {
+function trainStep(extra = ''): ContainerPlanStep {
   return planFrom(`
 apiVersion: sluice/v1
 name: fake
@@ -84,7 +84,7 @@ steps:
 `).steps[0]!;
 }
 
-async function newRun(step: PlanStep): Promise<ExecuteStepInput> {
+async function newRun(step: ContainerPlanStep): Promise<ExecuteStepInput> {
   const runId = uniqueId('run');
   await upsertRun(db, {
     id: runId,

@@ -16,6 +16,8 @@ export function recordRunActivity(deps: ActivityDeps) {
         status: r.state,
         createdBy: r.createdBy,
         error: r.error,
+        outcome: r.outcome,
+        outcomeReason: r.outcomeReason,
       });
       for (const s of r.steps ?? []) {
         await upsertStep(trx, {
@@ -26,6 +28,9 @@ export function recordRunActivity(deps: ActivityDeps) {
           outputs: s.outputs,
           metrics: s.metrics,
           cachedFromRun: s.cachedFromRun,
+          details: s.details,
+          skipReason: s.skipReason,
+          error: s.error,
         });
       }
     });

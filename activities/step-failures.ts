@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { countStepFailure, upsertStep, type StepProjection } from '../core/runs/projection.js';
-import type { PlanStep } from '../core/pipeline/plan.js';
+import type { ContainerPlanStep } from '../core/pipeline/plan.js';
 import { FailureType } from '../core/errors.js';
 import type { ActivityDeps } from './deps.js';
 import { ExecutorError } from './executors/types.js';
@@ -36,7 +36,7 @@ export async function refused(deps: ActivityDeps, attempt: StepAttempt, err: unk
  */
 async function spendRetry(
   deps: ActivityDeps,
-  step: PlanStep,
+  step: ContainerPlanStep,
   attempt: StepAttempt,
   run: StepRun,
   why: string,
@@ -54,7 +54,12 @@ async function spendRetry(
 }
 
 /** Throws unless the run ended well: in time, with exit code 0, and with every declared output written. */
-export async function checkRun(deps: ActivityDeps, step: PlanStep, attempt: StepAttempt, run: StepRun): Promise<void> {
+export async function checkRun(
+  deps: ActivityDeps,
+  step: ContainerPlanStep,
+  attempt: StepAttempt,
+  run: StepRun,
+): Promise<void> {
   const fail = (why: string, type: FailureType) => spendRetry(deps, step, attempt, run, why, type);
   if (run.result.timedOut) throw await fail(`timed out after ${step.timeoutMs} ms; killed`, FailureType.StepTimedOut);
   if (run.result.exitCode !== 0) throw await fail(`exited with code ${run.result.exitCode}`, FailureType.StepFailed);

@@ -1,5 +1,4 @@
 import {
-  ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -13,50 +12,19 @@ import {
 import { SluiceRunIdKey } from '../core/temporal/search-attributes.js';
 import type { createActivities } from '../activities/index.js';
 import type { PlanStep } from '../core/pipeline/plan.js';
-import { FailureType, NON_RETRYABLE_FAILURES } from '../core/errors.js';
+import { FailureType } from '../core/errors.js';
 import { failureMessage, inputRefs, pickSteps, runIdFromWorkflowId } from './step-helpers.js';
-import type {
-  ExecuteStepInput,
-  RunPipelineInput,
-  RunProgress,
-  StepProgress,
-  StepResult,
-} from '../core/runs/contract.js';
+import { recordsItself, runStepKind } from './step-kinds.js';
+import type { RunPipelineInput, RunProgress, StepProgress, StepResult } from '../core/runs/contract.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
 export const statusQuery = defineQuery<RunProgress>('status');
 
-/** Transfer of inputs and outputs comes on top of the step's own run time. */
-const TRANSFER_ALLOWANCE_MS = 10 * 60_000;
-const HEARTBEAT_TIMEOUT = '15s';
-/**
- * Attempts beyond the step's own retries, for infrastructure failures (a worker that died,
- * a heartbeat that timed out). The activity ends the step's own retries itself, non-retryably.
- */
-const INFRA_ATTEMPTS = 10;
-
 const { recordRun } = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
   retry: { maximumAttempts: 10 },
 });
-
-function stepActivity(step: PlanStep): Activities['executeStep'] {
-  return proxyActivities<Activities>({
-    startToCloseTimeout: step.timeoutMs + TRANSFER_ALLOWANCE_MS,
-    heartbeatTimeout: HEARTBEAT_TIMEOUT,
-    // Wait for the activity to kill and remove its container before the scope settles.
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    summary: `step ${step.id}: ${step.image} ${[...step.command, ...step.args].join(' ')}`.slice(0, 200),
-    retry: {
-      maximumAttempts: step.retry.maximumAttempts + INFRA_ATTEMPTS,
-      initialInterval: step.retry.initialIntervalMs,
-      backoffCoefficient: step.retry.backoffCoefficient,
-      maximumInterval: step.retry.maximumIntervalMs,
-      nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
-    },
-  }).executeStep;
-}
 
 /**
  * Interprets a pipeline's DAG durably: starts every step whose dependencies are done (up to
@@ -91,18 +59,21 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunProgress>
   };
   setHandler(statusQuery, () => status);
 
-  // Steps that never ran an activity (skipped, reused, or cancelled before starting) are
-  // projected with the run's final record; executed steps record themselves.
-  const executed = new Set<string>();
-  const unexecuted = () =>
+  // Steps no activity records (skipped, reused, cancelled before starting, or of a kind the
+  // workflow runs) are projected with the run's records; container steps record themselves.
+  const selfRecorded = new Set<string>();
+  const workflowRecorded = (final: boolean) =>
     [...steps.values()]
-      .filter((s) => !executed.has(s.id) && s.state !== 'pending' && s.state !== 'running')
+      .filter((s) => !selfRecorded.has(s.id) && (final ? s.state !== 'pending' && s.state !== 'running' : s.finishedAt))
       .map((s) => ({
         id: s.id,
         state: s.state,
         outputs: s.outputs,
         metrics: s.metrics,
         cachedFromRun: s.cachedFromRun,
+        details: s.details,
+        skipReason: s.skipReason,
+        error: s.error,
       }));
   const record = (state: RunProgress['state'], error?: string) =>
     recordRun({
@@ -115,7 +86,9 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunProgress>
       createdBy: input.createdBy,
       state,
       error,
-      steps: state === 'running' ? [] : unexecuted(),
+      outcome: status.outcome,
+      outcomeReason: status.outcomeReason,
+      steps: workflowRecorded(state !== 'running' && state !== 'waiting'),
     });
   await record('running');
 
@@ -134,24 +107,33 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunProgress>
       cacheHit: r.status === 'cached',
       cachedFromRun: r.cachedFromRun,
       runMs: r.runMs,
+      details: r.details,
+      haltReason: r.haltReason,
     });
+    if (r.outcome) {
+      status.outcome = r.outcome;
+      status.outcomeReason = r.outcomeReason ?? r.haltReason;
+    }
   };
 
   const start = (step: PlanStep, s: StepProgress) => {
     s.state = 'running';
     s.startedAt = now();
-    executed.add(step.id);
-    const req: ExecuteStepInput = {
+    if (recordsItself(step)) selfRecorded.add(step.id);
+    const ctx = {
       runId,
-      pipeline: plan.pipeline,
-      step,
-      params: plan.params,
+      input,
+      plan,
+      steps,
+      progress: s,
+      run: status,
       inputs: inputRefs(step, steps),
+      persist: () => record(status.state),
     };
     const scope = new CancellationScope();
     running.set(step.id, scope);
     scope
-      .run(() => stepActivity(step)(req))
+      .run(() => runStepKind(step, ctx))
       .then(
         (r) => finish(s, r),
         (err: unknown) => {
@@ -180,6 +162,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunProgress>
             finish(s, { ...next.result, status: 'cached' });
           } else if (next.action === 'skip') {
             s.state = 'skipped';
+            s.skipReason = next.reason;
             s.finishedAt = now();
           } else {
             start(next.step, s);

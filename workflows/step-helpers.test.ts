@@ -71,7 +71,22 @@ describe('pickSteps', () => {
         step('last', '\n    dependsOn: [after]'),
       { params: 'deploy: { type: boolean, default: false }' },
     );
-    expect(summary(pickSteps(plan, progress(plan), 0, undefined))).toEqual(['skip:gate', 'skip:after', 'skip:last']);
+    const picked = pickSteps(plan, progress(plan), 0, undefined);
+    expect(summary(picked)).toEqual(['skip:gate', 'skip:after', 'skip:last']);
+    // Every skip says why, and the reason travels downstream.
+    expect(picked.map((d) => (d.action === 'skip' ? d.reason : undefined))).toEqual([
+      'when: params.deploy is false',
+      'when: params.deploy is false',
+      'when: params.deploy is false',
+    ]);
+  });
+
+  it("skips everything downstream of a step that halted the run's path, with the halt's reason", () => {
+    const plan = pipeline(step('gate') + step('register', '\n    dependsOn: [gate]') + step('report'));
+    const halted = progress(plan, { gate: { state: 'succeeded', haltReason: 'accuracy 0.7 < 0.9' } });
+    const picked = pickSteps(plan, halted, 0, undefined);
+    expect(summary(picked)).toEqual(['skip:register', 'start:report']);
+    expect(picked[0]).toMatchObject({ action: 'skip', reason: 'step gate: accuracy 0.7 < 0.9' });
   });
 
   it('evaluates `when` against upstream metrics and statuses', () => {

@@ -5,15 +5,22 @@ import type { Plan, PlanStep } from '../core/pipeline/plan.js';
 import type { ExecuteStepInput, RunPipelineInput, StepProgress, StepResult } from '../core/runs/contract.js';
 import { isSettledStep } from '../core/runs/status.js';
 
-/** A skip propagates: a step with any skipped dependency is skipped too. */
-export function skippedByUpstream(deps: StepProgress[]): boolean {
-  return deps.some((d) => d.state === 'skipped');
+/**
+ * Why a step must be skipped for its dependencies' sake, if it must: a skip propagates, and so
+ * does a halt (a step that ended the run's path normally, such as a failed gate).
+ */
+export function upstreamSkipReason(deps: StepProgress[]): string | undefined {
+  const halted = deps.find((d) => d.haltReason !== undefined);
+  if (halted) return `step ${halted.id}: ${halted.haltReason}`;
+  const skipped = deps.find((d) => d.state === 'skipped');
+  if (skipped) return skipped.skipReason ?? `step ${skipped.id} was skipped`;
+  return undefined;
 }
 
 /** How a pending step leaves `pending`: served by an earlier run, skipped, or started. */
 export type StepDecision =
   | { step: PlanStep; action: 'reuse'; result: StepResult }
-  | { step: PlanStep; action: 'skip' }
+  | { step: PlanStep; action: 'skip'; reason: string }
   | { step: PlanStep; action: 'start' };
 
 /**
@@ -41,10 +48,17 @@ export function pickSteps(
     if (reused) {
       decisions.push({ step, action: 'reuse', result: reused });
       Object.assign(s, { state: 'cached', metrics: reused.metrics, outputs: reused.outputs });
-    } else if (skippedByUpstream(deps) || (step.when && !evalWhen(step.when, whenContext(plan.params, view)))) {
-      decisions.push({ step, action: 'skip' });
-      s.state = 'skipped';
     } else {
+      const reason =
+        upstreamSkipReason(deps) ??
+        (step.when && !evalWhen(step.when, whenContext(plan.params, view))
+          ? `when: ${step.whenSource ?? 'condition'} is false`
+          : undefined);
+      if (reason !== undefined) {
+        decisions.push({ step, action: 'skip', reason });
+        Object.assign(s, { state: 'skipped', skipReason: reason });
+        continue;
+      }
       decisions.push({ step, action: 'start' });
       s.state = 'running';
       busy++;

@@ -26,5 +26,13 @@ export { renderTemplate, templateRefs, type ParamValue } from './template.js';
 export { type SpecIssue } from './issues.js';
 export { parsePipelineSpec, type SpecResult } from './validate.js';
 export { resolveParams, checkParamValue, type ResolvedParams } from './params.js';
-export { compilePlan, type Plan, type PlanStep, type InputSource, type CompileOptions } from './plan.js';
+export {
+  compilePlan,
+  type Plan,
+  type PlanStep,
+  type PlanStepBase,
+  type ContainerPlanStep,
+  type InputSource,
+  type CompileOptions,
+} from './plan.js';
 export { stepDependencies, topoOrder, findCycle, type TopoResult } from './dag.js';

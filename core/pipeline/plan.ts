@@ -9,25 +9,33 @@ import { parseDuration, parseMemory } from './units.js';
 
 export type InputSource = { type: 'step'; step: string; output: string } | { type: 'uri'; uri: string };
 
-export interface PlanStep {
+/** What every step kind's plan carries: identity, data flow, scheduling and retry policy. */
+export interface PlanStepBase {
   id: string;
-  kind: 'container';
-  image: string;
-  command: string[];
-  args: string[];
-  env: Record<string, string>;
   inputs: Record<string, InputSource>;
   outputs: string[];
-  resources: { cpu?: number; memoryMb?: number; gpus?: number };
   timeoutMs: number;
   retry: { maximumAttempts: number; initialIntervalMs: number; backoffCoefficient: number; maximumIntervalMs: number };
   cache: boolean;
   when?: Expr;
   whenSource?: string;
-  executor?: ExecutorName;
   /** All direct dependencies (explicit, inputs, `when` references), deduplicated and sorted. */
   dependsOn: string[];
 }
+
+/** A user's container (or local process): the kind the executors run. */
+export interface ContainerPlanStep extends PlanStepBase {
+  kind: 'container';
+  image: string;
+  command: string[];
+  args: string[];
+  env: Record<string, string>;
+  resources: { cpu?: number; memoryMb?: number; gpus?: number };
+  executor?: ExecutorName;
+}
+
+/** One variant per step kind, discriminated by `kind` (as the spec's steps are). */
+export type PlanStep = ContainerPlanStep;
 
 export interface Plan {
   pipeline: string;

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/connect.js';
-import { TERMINAL_RUN_STATUSES, isTerminalRun, type RunStatus, type StepStatus } from './status.js';
+import { TERMINAL_RUN_STATUSES, isTerminalRun, type RunOutcome, type RunStatus, type StepStatus } from './status.js';
 
 export interface RunProjection {
   id: string;
@@ -14,6 +14,8 @@ export interface RunProjection {
   idempotencyKey?: string | null;
   retryOf?: string | null;
   error?: string | null;
+  outcome?: RunOutcome | null;
+  outcomeReason?: string | null;
 }
 
 /**
@@ -38,6 +40,8 @@ export async function upsertRun(db: Db, run: RunProjection): Promise<void> {
       idempotency_key: run.idempotencyKey ?? null,
       retry_of: run.retryOf ?? null,
       error: run.error ?? null,
+      outcome: run.outcome ?? null,
+      outcome_reason: run.outcomeReason ?? null,
       started_at: run.status === 'pending' ? null : now,
       finished_at: finished ? now : null,
     })
@@ -45,6 +49,8 @@ export async function upsertRun(db: Db, run: RunProjection): Promise<void> {
       oc.column('id').doUpdateSet((eb) => ({
         status: sql<RunStatus>`CASE WHEN runs.status = ANY(${sql.val([...TERMINAL_RUN_STATUSES])}) THEN runs.status ELSE ${eb.ref('excluded.status')} END`,
         error: eb.fn.coalesce(eb.ref('excluded.error'), eb.ref('runs.error')),
+        outcome: eb.fn.coalesce(eb.ref('excluded.outcome'), eb.ref('runs.outcome')),
+        outcome_reason: eb.fn.coalesce(eb.ref('excluded.outcome_reason'), eb.ref('runs.outcome_reason')),
         started_at: eb.fn.coalesce(eb.ref('runs.started_at'), eb.ref('excluded.started_at')),
         finished_at: eb.fn.coalesce(eb.ref('runs.finished_at'), eb.ref('excluded.finished_at')),
       })),
@@ -64,6 +70,8 @@ export interface StepProjection {
   outputs?: unknown;
   metrics?: Record<string, number>;
   error?: string | null;
+  details?: Record<string, unknown> | null;
+  skipReason?: string | null;
 }
 
 export async function upsertStep(db: Db, s: StepProjection): Promise<void> {
@@ -83,6 +91,8 @@ export async function upsertStep(db: Db, s: StepProjection): Promise<void> {
       outputs: JSON.stringify(s.outputs ?? {}),
       metrics: JSON.stringify(s.metrics ?? {}),
       error: s.error ?? null,
+      details: s.details ? JSON.stringify(s.details) : null,
+      skip_reason: s.skipReason ?? null,
       started_at: now,
       finished_at: done ? now : null,
     })
@@ -97,6 +107,8 @@ export async function upsertStep(db: Db, s: StepProjection): Promise<void> {
         outputs: eb.ref('excluded.outputs'),
         metrics: eb.ref('excluded.metrics'),
         error: eb.ref('excluded.error'),
+        details: eb.fn.coalesce(eb.ref('excluded.details'), eb.ref('run_steps.details')),
+        skip_reason: eb.ref('excluded.skip_reason'),
         finished_at: eb.ref('excluded.finished_at'),
       })),
     )

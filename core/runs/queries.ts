@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/connect.js';
 import type { RunRow, RunStepRow } from '../db/tables/runs.js';
-import type { RunStatus } from './status.js';
+import { ACTIVE_RUN_STATUSES, type RunStatus } from './status.js';
 import type { RunProjection } from './projection.js';
 
 /** What the API (not the workflow) writes when it starts a run. */
@@ -148,7 +148,7 @@ export async function countActiveRuns(db: Db, pipeline: string): Promise<number>
     .selectFrom('runs')
     .select((eb) => eb.fn.countAll<string>().as('n'))
     .where('pipeline', '=', pipeline)
-    .where('status', 'in', ['pending', 'running'])
+    .where('status', 'in', [...ACTIVE_RUN_STATUSES])
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
@@ -168,6 +168,6 @@ export async function markRunFinished(db: Db, id: string, status: RunStatus, err
     .updateTable('runs')
     .set({ status, error, finished_at: new Date() })
     .where('id', '=', id)
-    .where('status', 'in', ['pending', 'running'])
+    .where('status', 'in', [...ACTIVE_RUN_STATUSES])
     .execute();
 }

@@ -29,6 +29,8 @@ export function runSummary(r: RunRow): RunSummary {
     idempotencyKey: r.idempotency_key,
     retryOf: r.retry_of,
     error: r.error,
+    outcome: r.outcome,
+    outcomeReason: r.outcome_reason,
     createdAt: r.created_at.toISOString(),
     startedAt: iso(r.started_at),
     finishedAt: iso(r.finished_at),
@@ -50,6 +52,8 @@ function stepFromRow(s: RunStepRow): StepView {
     outputs: s.outputs as Record<string, ArtifactRef>,
     metrics: s.metrics as Record<string, number>,
     error: s.error,
+    details: (s.details as Record<string, unknown> | null) ?? null,
+    skipReason: s.skip_reason,
   };
 }
 
@@ -67,6 +71,8 @@ function stepFromLive(s: StepProgress, recordedAttempt: number | undefined): Ste
     outputs: s.outputs,
     metrics: s.metrics,
     error: s.error ?? null,
+    details: s.details ?? null,
+    skipReason: s.skipReason ?? null,
   };
 }
 
@@ -88,6 +94,8 @@ function unrecorded(id: string, run: RunStatus): StepView {
     outputs: {},
     metrics: {},
     error: null,
+    details: null,
+    skipReason: null,
   };
 }
 
@@ -127,6 +135,8 @@ export async function getRunView(ctx: RunContext, id: string, opts: { live?: boo
         ...summary,
         status,
         error: live.error ?? summary.error,
+        outcome: live.outcome ?? summary.outcome,
+        outcomeReason: live.outcomeReason ?? summary.outcomeReason,
         steps: live.steps.map((st) => stepFromLive(st, attempts.get(st.id))),
       };
     }

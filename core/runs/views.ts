@@ -2,10 +2,11 @@
 // the TypeScript types are inferred from them.
 import { z } from 'zod';
 import { isoTime, nullableTime } from '../util/time-schema.js';
-import { RUN_STATUSES, STEP_STATUSES } from './status.js';
+import { RUN_OUTCOMES, RUN_STATUSES, STEP_STATUSES } from './status.js';
 
 export const runStatusSchema = z.enum(RUN_STATUSES);
 export const stepStatusSchema = z.enum(STEP_STATUSES);
+export const runOutcomeSchema = z.enum(RUN_OUTCOMES);
 
 export const artifactRefSchema = z.object({
   uri: z.string(),
@@ -29,6 +30,11 @@ export const stepViewSchema = z.object({
   outputs: z.record(z.string(), artifactRefSchema),
   metrics: z.record(z.string(), z.number()),
   error: z.string().nullable(),
+  details: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .describe("What a built-in kind found or did: a gate's checks, an ingested or registered version, a decision"),
+  skipReason: z.string().nullable().describe('Why a skipped step was skipped'),
 });
 export type StepView = z.infer<typeof stepViewSchema>;
 
@@ -44,6 +50,10 @@ export const runSummarySchema = z.object({
   idempotencyKey: z.string().nullable(),
   retryOf: z.string().nullable(),
   error: z.string().nullable(),
+  outcome: runOutcomeSchema
+    .nullable()
+    .describe('What the promotion path decided (a failed gate or a rejection still ends the run succeeded)'),
+  outcomeReason: z.string().nullable(),
   createdAt: isoTime,
   startedAt: nullableTime,
   finishedAt: nullableTime,

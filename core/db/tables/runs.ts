@@ -1,6 +1,6 @@
 import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
 import type { Json, JsonWithDefault, NullableTimestamp, Serial, Timestamp } from './common.js';
-import type { RunStatus, StepStatus } from '../../runs/status.js';
+import type { RunOutcome, RunStatus, StepStatus } from '../../runs/status.js';
 
 export interface RunsTable {
   id: string;
@@ -17,6 +17,8 @@ export interface RunsTable {
   created_at: Timestamp;
   started_at: NullableTimestamp;
   finished_at: NullableTimestamp;
+  outcome: ColumnType<RunOutcome | null, RunOutcome | null | undefined, RunOutcome | null>;
+  outcome_reason: ColumnType<string | null, string | null | undefined, string | null>;
 }
 export interface RunStepsTable {
   run_id: string;
@@ -34,6 +36,8 @@ export interface RunStepsTable {
   error: string | null;
   started_at: NullableTimestamp;
   finished_at: NullableTimestamp;
+  details: ColumnType<unknown, string | null | undefined, string | null>;
+  skip_reason: ColumnType<string | null, string | null | undefined, string | null>;
 }
 export interface ArtifactsTable {
   id: Serial;

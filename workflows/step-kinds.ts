@@ -1,0 +1,81 @@
+// How each step kind runs inside the workflow: one case per kind of the plan's union.
+// Workflow code: deterministic, no I/O except through activities.
+import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
+import type { createActivities } from '../activities/index.js';
+import type { ContainerPlanStep, Plan, PlanStep } from '../core/pipeline/plan.js';
+import { NON_RETRYABLE_FAILURES } from '../core/errors.js';
+import type {
+  ExecuteStepInput,
+  RunPipelineInput,
+  RunProgress,
+  StepProgress,
+  StepResult,
+} from '../core/runs/contract.js';
+
+type Activities = ReturnType<typeof createActivities>;
+
+/** Transfer of inputs and outputs comes on top of the step's own run time. */
+const TRANSFER_ALLOWANCE_MS = 10 * 60_000;
+export const HEARTBEAT_TIMEOUT = '15s';
+/**
+ * Attempts beyond the step's own retries, for infrastructure failures (a worker that died,
+ * a heartbeat that timed out). The activity ends the step's own retries itself, non-retryably.
+ */
+const INFRA_ATTEMPTS = 10;
+
+/** What a kind may read and show while its step runs. */
+export interface StepContext {
+  runId: string;
+  input: RunPipelineInput;
+  plan: Plan;
+  /** Every step's progress so far (upstream metrics, outputs, details). */
+  steps: ReadonlyMap<string, StepProgress>;
+  /** This step's own progress: a kind may show an intermediate state on it (e.g. awaiting-approval). */
+  progress: StepProgress;
+  /** The run's live state (e.g. `waiting` while a person decides). */
+  run: RunProgress;
+  /** Upstream outputs and URIs resolved for the step's `inputs`. */
+  inputs: ExecuteStepInput['inputs'];
+  /** Writes the run row and the workflow-run steps settled so far, for readers of the database. */
+  persist(): Promise<void>;
+}
+
+/** Kinds whose activity writes its own step row as it runs; the workflow records every other kind. */
+export function recordsItself(step: PlanStep): boolean {
+  return step.kind === 'container';
+}
+
+function containerActivity(step: ContainerPlanStep): Activities['executeStep'] {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: step.timeoutMs + TRANSFER_ALLOWANCE_MS,
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
+    // Wait for the activity to kill and remove its container before the scope settles.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    summary: `step ${step.id}: ${step.image} ${[...step.command, ...step.args].join(' ')}`.slice(0, 200),
+    retry: {
+      maximumAttempts: step.retry.maximumAttempts + INFRA_ATTEMPTS,
+      initialInterval: step.retry.initialIntervalMs,
+      backoffCoefficient: step.retry.backoffCoefficient,
+      maximumInterval: step.retry.maximumIntervalMs,
+      nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
+    },
+  }).executeStep;
+}
+
+/** Runs one step of any kind to its result; a thrown error fails the step (cancellation cancels it). */
+export function runStepKind(step: PlanStep, ctx: StepContext): Promise<StepResult> {
+  switch (step.kind) {
+    case 'container':
+      return containerActivity(step)({
+        runId: ctx.runId,
+        pipeline: ctx.plan.pipeline,
+        step,
+        params: ctx.plan.params,
+        inputs: ctx.inputs,
+      });
+    default: {
+      const unknownKind: never = step.kind;
+      throw new Error(`unsupported step kind '${String(unknownKind)}'`);
+    }
+  }
+}
