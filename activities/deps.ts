@@ -4,6 +4,7 @@ import type { LogStore } from '../core/logs/store.js';
 import type { ExecutorName } from '../core/pipeline/schema.js';
 import type { UriResolver } from '../core/registry/resolvers.js';
 import type { Executor } from './executors/types.js';
+import type { StoreRetry } from './patience.js';
 
 export interface ActivityDeps {
   db: Db;
@@ -16,4 +17,6 @@ export interface ActivityDeps {
   workRoot: string;
   /** Extra URI schemes, by prefix (`models:/`, `datasets:/`). */
   resolvers?: Record<string, UriResolver>;
+  /** Backoff for storing a finished step's outputs (DEFAULT_STORE_RETRY when absent). */
+  storeRetry?: StoreRetry;
 }

@@ -25,6 +25,7 @@ class FakeExecutor implements Executor {
   readonly name = 'process' as const;
   readonly calls: StepRunRequest[] = [];
   imageError?: ExecutorError;
+  release?: (runId: string, stepId: string) => Promise<void>;
   constructor(
     private readonly behave: (
       req: StepRunRequest,
@@ -195,10 +196,13 @@ describe('executeStep with a fake executor', () => {
     const executor = new FakeExecutor(
       (req) =>
         new Promise((_resolve, reject) => {
-          req.signal.addEventListener('abort', () => {
+          const kill = () => {
             aborted = true;
             reject(new Error('killed'));
-          });
+          };
+          // The cancel may land while the fake is still creating outputs/ (a loaded machine).
+          if (req.signal.aborted) kill();
+          else req.signal.addEventListener('abort', kill);
         }),
     );
     const input = await newRun(trainStep());
@@ -221,5 +225,59 @@ describe('executeStep with a fake executor', () => {
     });
     expect(executor.calls).toHaveLength(0);
     expect(await stepRow(input.runId)).toMatchObject({ failures: 0 });
+  });
+});
+
+describe('executeStep: a step that finished is never run again', () => {
+  /** A store whose uploads fail with ECONNREFUSED while `down` is set. */
+  function flakyStore(down: { failures: number }) {
+    const store = new LocalArtifactStore(join(dir, 'artifacts'));
+    const putPath = store.putPath.bind(store);
+    store.putPath = async (path) => {
+      if (down.failures-- > 0)
+        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+      return putPath(path);
+    };
+    return store;
+  }
+  const run = (executor: FakeExecutor, input: ExecuteStepInput, attempt: number, deps: Partial<ActivityDeps>) => {
+    const executeStep = executeStepActivity({ ...base, ...deps, executors: { process: executor } });
+    const env = new MockActivityEnvironment({ attempt }, { logger: quietSdkLogger });
+    return env.run<[ExecuteStepInput], StepResult, typeof executeStep>(executeStep, input);
+  };
+  const quick = { initialMs: 10, maxIntervalMs: 40, budgetMs: 200 };
+
+  it('a later attempt returns the recorded result instead of running the step again', async () => {
+    const executor = new FakeExecutor(writeModel);
+    const input = await newRun(trainStep());
+    const first = await execute(executor, input, 1);
+    const again = await execute(executor, input, 2);
+    expect(executor.calls).toHaveLength(1);
+    expect(again).toMatchObject({ status: 'succeeded', outputs: first.outputs, attempt: 2, reattached: true });
+  });
+
+  it('retries a failing store within the attempt, and a later attempt stores the outputs left on disk', async () => {
+    const released: string[] = [];
+    const executor = new FakeExecutor(writeModel);
+    executor.release = async (runId: string) => void released.push(runId);
+
+    const blip = await newRun(trainStep());
+    const ok = await run(executor, blip, 1, { artifacts: flakyStore({ failures: 2 }), storeRetry: quick });
+    expect(ok.status).toBe('succeeded');
+    expect(released).toEqual([blip.runId]);
+
+    const outage = await newRun(trainStep());
+    const down = { failures: 1_000 };
+    await expect(run(executor, outage, 1, { artifacts: flakyStore(down), storeRetry: quick })).rejects.toThrow(
+      /ECONNREFUSED/,
+    );
+    expect(released).toEqual([blip.runId]); // the container stays for the next attempt
+    down.failures = 0;
+    const adopted = await run(executor, outage, 2, { artifacts: flakyStore(down), storeRetry: quick });
+    expect(executor.calls).toHaveLength(2); // one per run: the second attempt ran nothing
+    expect(adopted).toMatchObject({ status: 'succeeded', attempt: 2, reattached: true });
+    expect(await base.artifacts.exists(adopted.outputs['model.txt']!.uri)).toBe(true);
+    expect(released).toEqual([blip.runId, outage.runId]);
+    expect(await stepRow(outage.runId)).toMatchObject({ status: 'succeeded' });
   });
 });

@@ -2,6 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { upsertStep } from '../core/runs/projection.js';
 import { FailureType } from '../core/errors.js';
 import type { ExecuteStepInput, StepResult } from '../core/runs/contract.js';
+import { join } from 'node:path';
 import { cachedResult } from './cache-lookup.js';
 import { stepCacheKey } from './cache-key.js';
 import type { ActivityDeps } from './deps.js';
@@ -10,6 +11,7 @@ import { resolveStepInputs } from './inputs.js';
 import { storeOutputs } from './outputs.js';
 import { runStep } from './run-step.js';
 import { checkRun, refused, type StepAttempt } from './step-failures.js';
+import { finishedRun, markFinished, recordedResult } from './step-record.js';
 
 function executorFor(deps: ActivityDeps, input: ExecuteStepInput): { name: string; executor: Executor } {
   const name = input.step.executor ?? deps.defaultExecutor;
@@ -30,7 +32,11 @@ async function imageDigestOf(deps: ActivityDeps, executor: Executor, attempt: St
   }
 }
 
-/** One pipeline step: resolve inputs, consult the cache, run it, check it, store its outputs. */
+/**
+ * One pipeline step: resolve inputs, consult the cache, run it, check it, store its outputs.
+ * A step that finished is never run again: a later attempt first returns the result recorded for
+ * this run and step, then stores the outputs an earlier attempt left on disk (finished.json).
+ */
 export function executeStepActivity(deps: ActivityDeps) {
   return async function executeStep(input: ExecuteStepInput): Promise<StepResult> {
     const ctx = Context.current();
@@ -38,6 +44,26 @@ export function executeStepActivity(deps: ActivityDeps) {
     const started = Date.now();
     const { name, executor } = executorFor(deps, input);
     const attempt: StepAttempt = { runId, stepId: step.id, attempt: ctx.info.attempt, executor: name };
+    const release = async () => executor.release?.(runId, step.id);
+
+    const recorded = await recordedResult(deps.db, runId, step.id, attempt.attempt);
+    if (recorded) return recorded;
+    const workDir = join(deps.workRoot, runId, step.id);
+    const finished = await finishedRun(workDir);
+    if (finished) {
+      const row = { ...attempt, imageDigest: finished.imageDigest, cacheKey: finished.cacheKey };
+      const stored = await storeOutputs(deps, ctx, row, workDir, step.outputs, release);
+      return {
+        status: 'succeeded',
+        ...stored,
+        attempt: attempt.attempt,
+        imageDigest: finished.imageDigest,
+        cacheKey: finished.cacheKey,
+        reattached: true,
+        durationMs: Date.now() - started,
+        runMs: finished.runMs,
+      };
+    }
 
     const inputs = await resolveStepInputs(deps, input);
     const imageDigest = await imageDigestOf(deps, executor, attempt, step.image);
@@ -58,12 +84,20 @@ export function executeStepActivity(deps: ActivityDeps) {
     await upsertStep(deps.db, { ...attempt, status: 'running', imageDigest, cacheKey });
 
     const run = await runStep(deps, ctx, executor, attempt, input, inputs);
-    await checkRun(deps, step, attempt, run);
+    try {
+      await checkRun(deps, step, attempt, run);
+    } catch (err) {
+      await release();
+      throw err;
+    }
+    await markFinished(run.workDir, { attempt: attempt.attempt, imageDigest, cacheKey, runMs: run.result.durationMs });
     const { outputs, metrics } = await storeOutputs(
       deps,
+      ctx,
       { ...attempt, imageDigest, cacheKey },
       run.workDir,
       step.outputs,
+      release,
     );
     return {
       status: 'succeeded',

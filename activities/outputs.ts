@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, type Context } from '@temporalio/activity';
 import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { recordArtifact } from '../core/artifacts/records.js';
@@ -7,6 +7,7 @@ import { FailureType } from '../core/errors.js';
 import { upsertStep, type StepProjection } from '../core/runs/projection.js';
 import { storeStepCache } from '../core/runs/step-cache.js';
 import type { ActivityDeps } from './deps.js';
+import { keepBeating, withBackoff } from './patience.js';
 
 export async function missingOutputs(outDir: string, names: string[]): Promise<string[]> {
   const missing: string[] = [];
@@ -14,14 +15,18 @@ export async function missingOutputs(outDir: string, names: string[]): Promise<s
   return missing;
 }
 
-/** Uploads each declared output from `${workDir}/outputs` (check missingOutputs first). */
+/** Uploads each declared output from `${workDir}/outputs` (check missingOutputs first), retrying a failing store. */
 export async function collectOutputs(
   deps: ActivityDeps,
+  ctx: Context,
   outDir: string,
   names: string[],
 ): Promise<Record<string, ArtifactRef>> {
   const outputs: Record<string, ArtifactRef> = {};
-  for (const name of names) outputs[name] = await deps.artifacts.putPath(join(outDir, name));
+  for (const name of names) {
+    const put = () => deps.artifacts.putPath(join(outDir, name));
+    outputs[name] = await withBackoff(ctx, `upload of output ${name}`, put, deps.storeRetry);
+  }
   return outputs;
 }
 
@@ -68,25 +73,42 @@ export interface StoredOutputs {
 
 /**
  * Uploads a successful step's outputs, reads its metrics, and records them: artifacts, the cache
- * entry and the step's row. The work directory goes once they are stored.
+ * entry and the step's row, retrying a store or database that is away (heartbeating meanwhile).
+ * Only then do the kept container (`release`) and the work directory go: until the row is written,
+ * a later attempt must find the outputs on disk.
  */
 export async function storeOutputs(
   deps: ActivityDeps,
+  ctx: Context,
   row: Omit<StepProjection, 'status'> & { cacheKey: string },
   workDir: string,
   names: string[],
+  release: () => Promise<void>,
 ): Promise<StoredOutputs> {
-  const outDir = join(workDir, 'outputs');
-  const outputs = await collectOutputs(deps, outDir, names);
-  const metrics = await readMetrics(outDir);
-  const { runId, stepId } = row;
-  // Independent idempotent writes, side by side on the pool: they sit on every step's
-  // critical path, and a retried activity rewrites whatever did not land.
-  await Promise.all([
-    ...Object.entries(outputs).map(([name, ref]) => recordArtifact(deps.db, ref, { runId, stepId, name })),
-    storeStepCache(deps.db, row.cacheKey, { runId, stepId, outputs, metrics }),
-    upsertStep(deps.db, { ...row, status: 'succeeded', outputs, metrics }),
-    rm(workDir, { recursive: true, force: true }),
-  ]);
-  return { outputs, metrics };
+  const stop = keepBeating(ctx, 'storing outputs');
+  try {
+    const outDir = join(workDir, 'outputs');
+    const metrics = await readMetrics(outDir);
+    const outputs = await collectOutputs(deps, ctx, outDir, names);
+    const { runId, stepId } = row;
+    // Independent idempotent writes, side by side on the pool: they sit on every step's
+    // critical path, and a retried activity rewrites whatever did not land.
+    const record = () =>
+      Promise.all([
+        ...Object.entries(outputs).map(([name, ref]) => recordArtifact(deps.db, ref, { runId, stepId, name })),
+        storeStepCache(deps.db, row.cacheKey, { runId, stepId, outputs, metrics }),
+        upsertStep(deps.db, { ...row, status: 'succeeded', outputs, metrics }),
+      ]);
+    await withBackoff(ctx, 'recording outputs', record, deps.storeRetry);
+    try {
+      await release();
+    } catch (err) {
+      // The result is recorded: a container left behind is litter, not a reason to run the step again.
+      ctx.log.warn(`could not remove the finished container of step ${stepId}: ${(err as Error).message}`);
+    }
+    await rm(workDir, { recursive: true, force: true });
+    return { outputs, metrics };
+  } finally {
+    stop();
+  }
 }

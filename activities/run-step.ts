@@ -7,6 +7,7 @@ import type { ExecuteStepInput } from '../core/runs/contract.js';
 import type { ActivityDeps } from './deps.js';
 import type { Executor, StepRunResult } from './executors/types.js';
 import { refused, type StepAttempt } from './step-failures.js';
+import { attemptHeader, countStoredLines } from './stored-lines.js';
 
 // A cancel reaches the step with the next heartbeat's answer (the worker throttles to 1 s too).
 const HEARTBEAT_MS = 1_000;
@@ -39,7 +40,7 @@ export async function runStep(
 
   const log = deps.logs.writer(runId, step.id);
   const tail: string[] = [];
-  log.write('stderr', `[sluice] attempt ${attempt.attempt} of step ${step.id} on ${attempt.executor} (${step.image})`);
+  log.write('stderr', attemptHeader(attempt.attempt, step.id, attempt.executor ?? '', step.image));
   const beat = setInterval(() => ctx.heartbeat({ phase: 'running' }), HEARTBEAT_MS);
   try {
     const result = await executor.run({
@@ -57,6 +58,9 @@ export async function runStep(
       resources: step.resources,
       timeoutMs: step.timeoutMs,
       signal: ctx.cancellationSignal,
+      // The container stays until its outputs are stored (executeStep releases it).
+      keepFinished: true,
+      storedLines: (createdBy) => countStoredLines(deps.logs, runId, step.id, createdBy),
       onLog: (stream, line) => {
         log.write(stream, line);
         tail.push(line);

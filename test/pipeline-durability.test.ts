@@ -44,7 +44,7 @@ name: durable
 steps:
   - id: long
     image: ${testServices.images.busybox}
-    command: [sh, -c, 'echo started >> /sluice/outputs/starts; sleep 4; echo done > /sluice/outputs/result']
+    command: [sh, -c, 'echo started >> /sluice/outputs/starts; echo begin; sleep 4; echo end; echo done > /sluice/outputs/result']
     outputs: [starts, result]
 `),
     );
@@ -68,8 +68,16 @@ steps:
       expect(await readFile(new URL(step.outputs.starts!.uri).pathname, 'utf8')).toBe('started\n');
       expect(await readFile(new URL(step.outputs.result!.uri).pathname, 'utf8')).toBe('done\n');
       expect(await docker.listContainers({ all: true, filters })).toEqual([]);
+      // The re-attached log continues where the stored one ended: no line twice.
+      const log = await readFile(join(workDir, 'logs', 'steps', input.runId, 'long.jsonl'), 'utf8');
+      const lines = log
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { line: string }).line)
+        .filter((l) => !l.startsWith('[sluice] attempt'));
+      expect(lines).toEqual(['begin', 'end']);
     } finally {
       second.kill('SIGTERM');
     }
-  }, 90_000);
+  }, 180_000);
 });

@@ -1,7 +1,7 @@
 import { Readable, Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import { LineSplitter } from './lines.js';
-import type { StepRunRequest } from './types.js';
+import type { StepRunRequest, StoredLines } from './types.js';
 
 export interface LogFollower {
   /** Resolves when the daemon ends the follow stream (the container stopped) or it failed. */
@@ -101,5 +101,14 @@ export async function followLogs(
     },
     close,
     lastStderr: () => last,
+  };
+}
+
+/** Drops the first `stored` lines of each stream: what the step log already holds from an earlier worker. */
+export function skipStoredLines(stored: StoredLines, onLog: StepRunRequest['onLog']): StepRunRequest['onLog'] {
+  const left = { ...stored };
+  return (stream, line) => {
+    if (left[stream] > 0) left[stream]--;
+    else onLog(stream, line);
   };
 }

@@ -89,6 +89,31 @@ describe('DockerExecutor re-attach', () => {
     expect(await containersOf(req.runId)).toEqual([]);
   });
 
+  it('continues the log after the lines already stored, and keeps a finished container until release', async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const script = 'echo started >> /sluice/outputs/starts; echo begin; sleep 6; echo end';
+    const { req, logs } = await newStep({ command: ['sh', '-c', script] });
+    await crash(await runningWorker(req));
+    const asked: number[] = [];
+    const result = await new DockerExecutor({ docker }).run({
+      ...req,
+      attempt: 2,
+      keepFinished: true,
+      storedLines: async (createdBy) => {
+        asked.push(createdBy);
+        return { stdout: 1, stderr: 0 }; // the crashed worker stored "begin"
+      },
+    });
+    expect(result).toMatchObject({ exitCode: 0, reattached: true });
+    expect(asked).toEqual([1]);
+    expect(linesOf(logs, 'stdout')).toEqual(['end']);
+    // Kept (exited) until its outputs are stored; release() removes it.
+    expect((await containersOf(req.runId)).map((c) => c.State)).toEqual(['exited']);
+    await new DockerExecutor({ docker }).release(req.runId, req.stepId);
+    expect(await containersOf(req.runId)).toEqual([]);
+    expect(await creates(req.runId, since)).toBe(1);
+  });
+
   it('removes a leftover container that failed and starts the step fresh', async () => {
     const script =
       'echo started >> /sluice/outputs/starts; [ -f /sluice/inputs/ok ] || { sleep 1; exit 5; }; echo fine';
@@ -126,7 +151,7 @@ async function runningWorker(req: StepRunRequest): Promise<ChildProcess> {
   let stderr = '';
   worker.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
   try {
-    await waitFor('the worker to start the container', withState(req.runId, 'running'));
+    await waitFor('the worker to start the container', withState(req.runId, 'running'), 60_000);
   } catch (err) {
     worker.kill('SIGKILL');
     throw new Error(`${String(err)}; worker stderr: ${stderr}`, { cause: err });

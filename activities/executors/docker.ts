@@ -1,10 +1,11 @@
 import path from 'node:path';
 import Docker from 'dockerode';
 import { throwIfAborted } from './abort.js';
-import { containerName, stepFilter } from './docker-names.js';
+import { containerName, LABELS, stepFilter } from './docker-names.js';
 import { containerSpec } from './docker-create.js';
+import { removeContainer, settledState } from './docker-containers.js';
 import { engineUnavailable, imageNotFound, mapStartError, statusOf } from './docker-errors.js';
-import { followLogs } from './docker-logs.js';
+import { followLogs, skipStoredLines } from './docker-logs.js';
 import { emptyDir, ensureStepDirs, stepDirs } from './step-env.js';
 import { supervise, type StartedStep } from './supervise.js';
 import { ExecutorError, type Executor, type StepRunRequest, type StepRunResult } from './types.js';
@@ -26,22 +27,24 @@ interface Target {
   reattached: boolean;
   running: boolean;
   startedAtMs: number;
+  /** The attempt that created the container (its label). */
+  createdBy: number;
 }
 
 /** How long to wait for the follow stream to end after exit (finish() catches up anyway). */
 const LOG_DRAIN_MS = 2_000;
-/** How long a container may sit in "created" before another worker treats it as abandoned. */
-const CREATED_GRACE_MS = 3_000;
 
 /**
  * Runs a step as a container. Re-attach rule, per (runId, stepId) labels:
- * - a running (or paused) container is adopted: not started twice, its logs are replayed from
- *   the start and followed, and the timeout counts from its own StartedAt;
- * - an exited container with exit code 0 is adopted (the worker died after it finished):
- *   its logs and exit code are taken and its outputs are kept;
+ * - a running (or paused) container is adopted: not started twice, its logs continue after the
+ *   lines the step log already holds (req.storedLines) and are followed, and the timeout counts
+ *   from its own StartedAt;
+ * - an exited container with exit code 0 is adopted (the worker died after it finished, or
+ *   before its outputs were stored): its exit code is taken and its outputs are kept;
  * - anything else (exited non-zero, dead, or created and not started within 3 s) is removed
  *   and the step starts fresh with an emptied outputs/: that attempt failed anyway.
- * The container is force-removed when run() settles, whatever the outcome.
+ * The container is force-removed when run() settles, unless req.keepFinished and it exited on
+ * its own: then release() removes it once its outputs are stored.
  */
 export class DockerExecutor implements Executor {
   readonly name = 'docker' as const;
@@ -75,6 +78,9 @@ export class DockerExecutor implements Executor {
     if (!(req.timeoutMs > 0)) throw new ExecutorError('InvalidRequest', `timeoutMs must be > 0, got ${req.timeoutMs}`);
     throwIfAborted(req);
     const target = await this.claim(req);
+    if (target.reattached && req.storedLines) {
+      req = { ...req, onLog: skipStoredLines(await req.storedLines(target.createdBy), req.onLog) };
+    }
     const result = await this.superviseContainer(req, target);
     return {
       ...result,
@@ -82,6 +88,16 @@ export class DockerExecutor implements Executor {
       reattached: target.reattached,
       durationMs: Date.now() - started,
     };
+  }
+
+  async release(runId: string, stepId: string): Promise<void> {
+    let found: Docker.ContainerInfo[];
+    try {
+      found = await this.docker.listContainers({ all: true, filters: stepFilter(runId, stepId) });
+    } catch (err) {
+      throw engineUnavailable(err) ?? err;
+    }
+    for (const info of found) await removeContainer(this.docker.getContainer(info.Id));
   }
 
   /** Adopts an earlier container of this step or creates one; the container name is the lock. */
@@ -112,7 +128,8 @@ export class DockerExecutor implements Executor {
       const finishedOk = !!state && state.Status === 'exited' && state.ExitCode === 0;
       if (!adopted && state && (running || finishedOk)) {
         const startedAtMs = Date.parse(state.StartedAt);
-        adopted = { container, imageDigest: info.ImageID, reattached: true, running, startedAtMs };
+        const createdBy = Number(info.Labels[LABELS.attempt]) || 1;
+        adopted = { container, imageDigest: info.ImageID, reattached: true, running, startedAtMs, createdBy };
       } else {
         await removeContainer(container);
       }
@@ -147,15 +164,23 @@ export class DockerExecutor implements Executor {
       await removeContainer(container);
       throw mapStartError(err, { image: req.image, command: req.command, gpus: req.resources.gpus ?? 0 });
     }
-    return { container, imageDigest, reattached: false, running: true, startedAtMs: Date.now() };
+    return {
+      container,
+      imageDigest,
+      reattached: false,
+      running: true,
+      startedAtMs: Date.now(),
+      createdBy: req.attempt,
+    };
   }
 
-  /** Follows the logs and supervises the container until it exits; always removes it. */
+  /** Follows the logs and supervises the container until it exits; removes it unless it is kept. */
   private async superviseContainer(
     req: StepRunRequest,
     target: Target,
   ): Promise<{ exitCode: number; timedOut: boolean }> {
     const { container } = target;
+    let keep = false;
     try {
       const logs = await followLogs(this.docker, container, req.onLog);
       try {
@@ -171,41 +196,20 @@ export class DockerExecutor implements Executor {
         // An adopted container counts its timeout from its own start.
         const timeLeftMs = target.running ? req.timeoutMs - (Date.now() - target.startedAtMs) : undefined;
         const where = ` in image "${req.image}"`;
-        return await supervise(req, step, {
+        const result = await supervise(req, step, {
           graceMs: this.grace * 1000,
           cancelGraceMs: this.cancelGraceMs,
           timeLeftMs,
           logDrainMs: LOG_DRAIN_MS,
           where,
         });
+        keep = !!req.keepFinished && !result.timedOut;
+        return result;
       } finally {
         logs.close();
       }
     } finally {
-      await removeContainer(container);
+      if (!keep) await removeContainer(container);
     }
-  }
-}
-
-/**
- * The container's state; one still "created" gets a moment to be started by the worker that
- * created it (create and start are two calls) before it counts as abandoned.
- */
-async function settledState(container: Docker.Container): Promise<Docker.ContainerInspectInfo['State'] | undefined> {
-  const deadline = Date.now() + CREATED_GRACE_MS;
-  for (;;) {
-    const state = (await container.inspect().catch(() => undefined))?.State;
-    if (state?.Status !== 'created' || Date.now() > deadline) return state;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/** Force-removes (with anonymous volumes); already gone or being removed is fine. */
-async function removeContainer(container: Docker.Container): Promise<void> {
-  try {
-    await container.remove({ force: true, v: true });
-  } catch (err) {
-    const status = statusOf(err);
-    if (status !== 404 && status !== 409) throw err;
   }
 }

@@ -46,6 +46,21 @@ export interface StepRunRequest {
   onLog: (stream: 'stdout' | 'stderr', line: string) => void;
   /** Aborted when the activity is cancelled: kill and remove the container/process. */
   signal: AbortSignal;
+  /**
+   * Keep a container that exited on its own (no timeout, no abort) until release(): its outputs
+   * are not stored yet, and a later attempt must be able to adopt it instead of running again.
+   */
+  keepFinished?: boolean;
+  /**
+   * How many lines per stream of the container started by attempt `createdBy` the step log
+   * already holds: a re-attached container's log continues after them instead of replaying.
+   */
+  storedLines?: (createdBy: number) => Promise<StoredLines>;
+}
+
+export interface StoredLines {
+  stdout: number;
+  stderr: number;
 }
 
 export interface StepRunResult {
@@ -63,6 +78,8 @@ export interface Executor {
   readonly name: ExecutorName;
   /** Runs a step to completion (or kill on timeout/abort). Idempotent per (runId, stepId). */
   run(req: StepRunRequest): Promise<StepRunResult>;
+  /** Removes what run() kept for (runId, stepId) (keepFinished); nothing there is fine. */
+  release?(runId: string, stepId: string): Promise<void>;
   /** The image digest the step would run with (for the cache key), or undefined. Throws ExecutorError('ImageNotFound') when missing. */
   resolveImage(image: string): Promise<string | undefined>;
 }

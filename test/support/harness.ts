@@ -30,6 +30,8 @@ export interface HarnessOptions {
   artifacts?: ArtifactStore;
   /** The executor for steps that name none. `docker` also builds a DockerExecutor; `process` is always there. */
   defaultExecutor?: 'docker' | 'process';
+  /** A Temporal server of the test's own (an outage test kills it); the shared dev server otherwise. */
+  temporalAddress?: string;
 }
 
 export interface Harness {
@@ -60,8 +62,9 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   const dir = await mkdtemp(join(tmpdir(), 'sluice-test-'));
   const db = opts.db ?? (await openDb({}));
   await migrateToLatest(db);
-  const connection = await Connection.connect({ address: inject('temporalAddress') });
-  const native = await NativeConnection.connect({ address: inject('temporalAddress') });
+  const address = opts.temporalAddress ?? inject('temporalAddress');
+  const connection = await Connection.connect({ address });
+  const native = await NativeConnection.connect({ address });
   const client = new Client({ connection });
   const taskQueue = uniqueId('tq');
   const defaultExecutor = opts.defaultExecutor ?? 'process';
