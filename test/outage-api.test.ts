@@ -45,7 +45,7 @@ describe('outage: the API killed between the run row and the workflow start', ()
     };
     key = (await issueKey(pg.db, { name: 'outage', role: 'operator' })).key;
     port = await freePort();
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     if (api) await killNow(api);
@@ -117,5 +117,5 @@ steps:
     expect(runs.map((r) => r.id)).toEqual([row.id]);
     const events = await pg.db.selectFrom('events').selectAll().where('resource_id', '=', row.id).execute();
     expect(events.map((e) => e.action)).toEqual(expect.arrayContaining(['run.start', 'run.start.reconciled']));
-  }, 300_000);
+  }, 420_000);
 });

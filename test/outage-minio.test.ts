@@ -37,7 +37,7 @@ describe('outage: MinIO stopped while a finished step uploads its outputs', () =
     await store.ensureBucket();
     h = await createHarness({ artifacts: store, defaultExecutor: 'docker' });
     await h.startInProcessWorker();
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await h?.close();
@@ -51,7 +51,7 @@ describe('outage: MinIO stopped while a finished step uploads its outputs', () =
     const filters = { label: [`sluice.run=${input.runId}`] };
     const stateIs = (state: string) => async () =>
       (await docker.listContainers({ all: true, filters })).some((c) => c.State === state);
-    await waitFor("the step's container to run", stateIs('running'), 60_000);
+    await waitFor("the step's container to run", stateIs('running'), 120_000);
 
     await minio.stop();
     const downAt = Date.now();

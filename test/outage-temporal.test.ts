@@ -51,7 +51,7 @@ describe('outage: Temporal killed past the heartbeat timeout while a step ends',
     pg = await openMigrated(dbTargets().find((t) => t.name === 'postgres')!);
     h = await createHarness({ db: pg.db, defaultExecutor: 'docker', temporalAddress: server.address });
     await h.startInProcessWorker();
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await h?.close();

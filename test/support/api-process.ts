@@ -22,7 +22,7 @@ export async function spawnApiProcess(env: Record<string, string>, port: number)
         () => false,
       );
     },
-    90_000,
+    180_000,
   );
   return proc;
 }
