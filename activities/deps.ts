@@ -16,4 +16,6 @@ export interface ActivityDeps {
   workRoot: string;
   /** Extra URI schemes, by prefix (`models:/`, `datasets:/`). */
   resolvers?: Record<string, UriResolver>;
+  /** Where ingest steps may read: absolute directories (file: sources) and HTTP hosts; none when absent. */
+  ingest?: { roots: readonly string[]; hosts: readonly string[] };
 }
