@@ -60,8 +60,9 @@ export class QuantileSketch {
     let cum = 0;
     let i = 0;
     for (let q = 1; q < QUANTILE_BINS; q++) {
+      // The first value past rank q·n opens the next bin, so equal ranks give equal counts.
       const target = (q / QUANTILE_BINS) * total;
-      while (i < items.length - 1 && cum + items[i]![1] < target) cum += items[i++]![1];
+      while (i < items.length - 1 && cum + items[i]![1] <= target) cum += items[i++]![1];
       inner.push(items[i]![0]);
     }
     const edges = [...new Set([min, ...inner, max])].sort((a, b) => a - b);
