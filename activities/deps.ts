@@ -19,4 +19,6 @@ export interface ActivityDeps {
   resolvers?: Record<string, UriResolver>;
   /** Backoff for storing a finished step's outputs (DEFAULT_STORE_RETRY when absent). */
   storeRetry?: StoreRetry;
+  /** Where ingest steps may read: absolute directories (file: sources) and HTTP hosts; none when absent. */
+  ingest?: { roots: readonly string[]; hosts: readonly string[] };
 }

@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './deps.js';
 import { executeStepActivity } from './executeStep.js';
+import { ingestActivity } from './kinds/ingest.js';
 import { recordRunActivity } from './recordRun.js';
 
 export type { ActivityDeps } from './deps.js';
@@ -9,5 +10,6 @@ export function createActivities(deps: ActivityDeps) {
   return {
     executeStep: executeStepActivity(deps),
     recordRun: recordRunActivity(deps),
+    ingest: ingestActivity(deps),
   };
 }

@@ -33,6 +33,17 @@ describe('loadConfig', () => {
     expect(c.executor.kind).toBe('docker');
   });
 
+  it('lets ingest read the data dir imports/ by default, and only the configured roots and hosts otherwise', () => {
+    const c = loadConfig({ SLUICE_DATA_DIR: '/srv/sluice' });
+    expect(c.ingest).toEqual({ roots: ['/srv/sluice/imports'], hosts: [] });
+    const set = loadConfig({
+      SLUICE_INGEST_ROOTS: '/data/a:/data/b/',
+      SLUICE_INGEST_HOSTS: 'Example.com, 127.0.0.1:8080',
+    });
+    expect(set.ingest).toEqual({ roots: ['/data/a', '/data/b'], hosts: ['example.com', '127.0.0.1:8080'] });
+    expect(loadConfig({ SLUICE_INGEST_ROOTS: 'none' }).ingest.roots).toEqual([]);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ SLUICE_PORT: '' }).api.port).toBe(8001);
   });

@@ -40,6 +40,8 @@ const envSchema = z.object({
     .default(1024 * 1024),
   SLUICE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   SLUICE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+  SLUICE_INGEST_ROOTS: z.string().optional(),
+  SLUICE_INGEST_HOSTS: z.string().default(''),
 });
 
 export type ArtifactConfig =
@@ -76,6 +78,8 @@ export interface Config {
   executor: { kind: 'auto' | 'docker' | 'process'; dockerNetwork: 'none' | 'host' };
   logLevel: z.infer<typeof envSchema>['SLUICE_LOG_LEVEL'];
   workerConcurrency: number;
+  /** Where ingest steps may read from: directories (file: sources) and HTTP hosts. */
+  ingest: { roots: string[]; hosts: string[] };
 }
 
 export class ConfigError extends Error {
@@ -139,5 +143,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     executor: { kind: e.SLUICE_EXECUTOR, dockerNetwork: e.SLUICE_DOCKER_NETWORK },
     logLevel: e.SLUICE_LOG_LEVEL,
     workerConcurrency: e.SLUICE_WORKER_CONCURRENCY,
+    ingest: {
+      // Unset: the data dir's imports/ only; `none`: no file sources at all.
+      roots:
+        e.SLUICE_INGEST_ROOTS === 'none'
+          ? []
+          : (e.SLUICE_INGEST_ROOTS ?? resolve(dataDir, 'imports'))
+              .split(':')
+              .filter(Boolean)
+              .map((r) => resolve(r)),
+      hosts: e.SLUICE_INGEST_HOSTS.split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    },
   });
 }

@@ -16,5 +16,6 @@ export async function buildActivityDeps(config: Readonly<Config>, db: Db): Promi
     ...(await buildExecutors(config.executor)),
     workRoot: join(config.dataDir, 'work'),
     resolvers: registryResolvers(db),
+    ingest: config.ingest,
   };
 }

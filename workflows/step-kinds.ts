@@ -4,6 +4,7 @@ import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow'
 import type { createActivities } from '../activities/index.js';
 import type { ContainerPlanStep, Plan, PlanStep } from '../core/pipeline/plan.js';
 import { NON_RETRYABLE_FAILURES } from '../core/errors.js';
+import { runIngest } from './kinds/ingest.js';
 import type {
   ExecuteStepInput,
   RunPipelineInput,
@@ -73,9 +74,11 @@ export function runStepKind(step: PlanStep, ctx: StepContext): Promise<StepResul
         params: ctx.plan.params,
         inputs: ctx.inputs,
       });
+    case 'ingest':
+      return runIngest(step, ctx);
     default: {
-      const unknownKind: never = step.kind;
-      throw new Error(`unsupported step kind '${String(unknownKind)}'`);
+      const unknown: never = step;
+      throw new Error(`unsupported step kind '${(unknown as PlanStep).kind}'`);
     }
   }
 }

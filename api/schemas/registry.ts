@@ -186,6 +186,18 @@ export const columnStats = z.object({
   topValues: z.array(z.object({ value: z.string(), count: z.number() })).optional(),
   minLength: z.number().optional(),
   maxLength: z.number().optional(),
+  quantiles: z
+    .object({ edges: z.array(z.number()), counts: z.array(z.number()), exact: z.boolean() })
+    .optional()
+    .describe('Decile bin edges with counts (ingest steps); estimated when `exact` is false'),
+  frequencies: z
+    .object({
+      values: z.array(z.object({ value: z.string(), count: z.number() })),
+      otherCount: z.number(),
+      capped: z.boolean(),
+    })
+    .optional()
+    .describe('Value counts of a categorical column (ingest steps); values past the cap count as otherCount'),
 });
 export const datasetStats = z.object({ rowCount: z.number().int().min(0), columns: z.array(columnStats).max(10_000) });
 export const datasetVersionSchema = z.object({

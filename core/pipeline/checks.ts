@@ -4,11 +4,16 @@ import { ExprError, parseExpr } from './expr.js';
 import { exprRefs } from './expr-eval.js';
 import { parseInputSource } from './inputs.js';
 import { jsonPath, type SpecIssue } from './issues.js';
+import { checkIngestStep, INGEST_OUTPUTS } from './kinds/ingest.js';
 import { checkParamValue, paramsUsedAsInputs, uriParamError } from './params.js';
 import type { PipelineSpec, StepSpec } from './schema.js';
 import { templateRefs } from './template.js';
 
 type Report = (path: PropertyKey[], message: string) => void;
+
+/** A step's outputs: declared, or fixed by its kind. */
+const outputsOf = (step: StepSpec | undefined): readonly string[] | undefined =>
+  step && (step.kind === 'ingest' ? INGEST_OUTPUTS : (step.outputs ?? []));
 
 function checkParams(spec: PipelineSpec, report: Report): void {
   const uses = paramsUsedAsInputs(spec);
@@ -60,8 +65,8 @@ function checkStep(spec: PipelineSpec, step: StepSpec, i: number, ids: Set<strin
       const producer = spec.steps.find((s) => s.id === ref.step);
       if (ref.step === step.id) report(path, `step '${step.id}' cannot consume its own output`);
       else if (!producer) report(path, `unknown step '${ref.step}'`);
-      else if (!(producer.outputs ?? []).includes(ref.output)) {
-        const declared = (producer.outputs ?? []).join(', ') || '(none)';
+      else if (!outputsOf(producer)!.includes(ref.output)) {
+        const declared = outputsOf(producer)!.join(', ') || '(none)';
         report(path, `step '${ref.step}' has no output '${ref.output}'; declared: ${declared}`);
       }
     }
@@ -81,6 +86,8 @@ function checkStep(spec: PipelineSpec, step: StepSpec, i: number, ids: Set<strin
       }
     }
   }
+
+  if (step.kind === 'ingest') checkIngestStep(step, i, (id) => outputsOf(spec.steps.find((s) => s.id === id)), report);
 
   (step.dependsOn ?? []).forEach((dep, k) => {
     const path = ['steps', i, 'dependsOn', k];

@@ -27,6 +27,108 @@ function base(): Doc {
   };
 }
 
+/** An ingest step (steps[3]) reading step a's output; each case breaks it in one way. */
+function withIngest(mutate: (step: Doc) => void): (d: Doc) => void {
+  return (d) => {
+    const step: Doc = {
+      id: 'load',
+      kind: 'ingest',
+      source: 'steps.a.outputs.out.csv',
+      dataset: 'wine',
+      schema: { columns: [{ name: 'alcohol', type: 'number', min: 0 }] },
+    };
+    mutate(step);
+    d.steps.push(step);
+  };
+}
+
+function ingestCases(): [string, (d: Doc) => void, string, string | RegExp][] {
+  const at = '$.steps[3]';
+  return [
+    ['ingest: missing source', withIngest((s) => delete s.source), `${at}.source`, /expected string/i],
+    ['ingest: bad source', withIngest((s) => (s.source = 'ftp://x/y')), `${at}.source`, 'invalid source "ftp://x/y"'],
+    ['ingest: relative file', withIngest((s) => (s.source = 'file:data.csv')), `${at}.source`, 'invalid source'],
+    ['ingest: dotdot file', withIngest((s) => (s.source = 'file:/a/../b')), `${at}.source`, "'..' is not allowed"],
+    [
+      'ingest: unknown source step',
+      withIngest((s) => (s.source = 'steps.zz.outputs.x')),
+      `${at}.source`,
+      "unknown step 'zz'",
+    ],
+    [
+      'ingest: undeclared source output',
+      withIngest((s) => (s.source = 'steps.a.outputs.nope')),
+      `${at}.source`,
+      "step 'a' has no output 'nope'; declared: out.csv",
+    ],
+    [
+      'ingest: own output',
+      withIngest((s) => (s.source = 'steps.load.outputs.dataset')),
+      `${at}.source`,
+      'its own output',
+    ],
+    ['ingest: missing dataset', withIngest((s) => delete s.dataset), `${at}.dataset`, /expected string/i],
+    ['ingest: bad dataset name', withIngest((s) => (s.dataset = 'Wine!')), `${at}.dataset`, 'must be 1-128 characters'],
+    [
+      'ingest: inputs',
+      withIngest((s) => (s.inputs = { x: 'steps.a.outputs.out.csv' })),
+      `${at}.inputs`,
+      'from `source`',
+    ],
+    ['ingest: outputs', withIngest((s) => (s.outputs = ['x'])), `${at}.outputs`, "one output, 'dataset'"],
+    ['ingest: image', withIngest((s) => (s.image = 'img:1')), `${at}.image`, "unknown field 'image'"],
+    [
+      'ingest: unknown schema field',
+      withIngest((s) => (s.schema.strict = true)),
+      `${at}.schema.strict`,
+      'unknown field',
+    ],
+    ['ingest: no columns', withIngest((s) => (s.schema.columns = [])), `${at}.schema.columns`, 'at least one column'],
+    [
+      'ingest: column type',
+      withIngest((s) => (s.schema.columns[0].type = 'float')),
+      `${at}.schema.columns[0].type`,
+      /integer.*number.*string.*boolean|expected one of/i,
+    ],
+    [
+      'ingest: column name',
+      withIngest((s) => (s.schema.columns[0].name = '')),
+      `${at}.schema.columns[0].name`,
+      /too small|>=1/i,
+    ],
+    [
+      'ingest: nullable type',
+      withIngest((s) => (s.schema.columns[0].nullable = 'no')),
+      `${at}.schema.columns[0].nullable`,
+      /expected boolean/i,
+    ],
+    [
+      'ingest: min above max',
+      withIngest((s) => (s.schema.columns[0].max = -1)),
+      `${at}.schema.columns[0].min`,
+      'min (0) is greater than max (-1)',
+    ],
+    [
+      'ingest: min on a string',
+      withIngest((s) => s.schema.columns.push({ name: 'kind', type: 'string', min: 1 })),
+      `${at}.schema.columns[1].min`,
+      'min applies to integer and number columns, not string',
+    ],
+    [
+      'ingest: duplicate column',
+      withIngest((s) => s.schema.columns.push({ name: 'alcohol', type: 'number' })),
+      `${at}.schema.columns[1].name`,
+      "duplicate column 'alcohol'",
+    ],
+    [
+      'ingest: allowExtra type',
+      withIngest((s) => (s.schema.allowExtra = 'yes')),
+      `${at}.schema.allowExtra`,
+      /expected boolean/i,
+    ],
+  ];
+}
+
 const cases: [string, (d: Doc) => void, string, string | RegExp][] = [
   ['unknown top-level field', (d) => (d.stepz = []), '$.stepz', "unknown field 'stepz'"],
   ['unknown step field', (d) => (d.steps[1].imagee = 'x'), '$.steps[1].imagee', "unknown field 'imagee'"],
@@ -180,6 +282,7 @@ const cases: [string, (d: Doc) => void, string, string | RegExp][] = [
   ['reserved env name', (d) => (d.steps[0].env = { SLUICE_PARAMS: '{}' }), '$.steps[0].env.SLUICE_PARAMS', 'reserved'],
   ['bad executor', (d) => (d.steps[0].executor = 'lambda'), '$.steps[0].executor', 'docker'],
   ['no steps', (d) => (d.steps = []), '$.steps', 'at least one step'],
+  ...ingestCases(),
 ];
 
 describe('parsePipelineSpec: invalid specs', () => {

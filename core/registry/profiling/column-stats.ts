@@ -1,4 +1,5 @@
 /** Per-column summary statistics: the baseline that drift monitoring compares against. */
+import type { Frequencies, QuantileBins } from './quantiles.js';
 
 export type ColumnType = 'integer' | 'number' | 'boolean' | 'string' | 'datetime' | 'binary' | 'unknown';
 
@@ -22,6 +23,10 @@ export interface ColumnStats {
   topValues?: Array<{ value: string; count: number }>;
   minLength?: number;
   maxLength?: number;
+  /** Numeric columns profiled by ingest: decile bin edges with counts (the reference for drift). */
+  quantiles?: QuantileBins;
+  /** String, boolean and low-cardinality integer columns profiled by ingest: value counts, capped. */
+  frequencies?: Frequencies;
 }
 
 export const NULL_TOKENS = new Set(['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL', 'None']);

@@ -27,7 +27,7 @@ async function readCsv(body: Readable, onRow: (fields: string[], line: number) =
 }
 
 /** Header names as pandas would make them unique: empty → column_<i>, repeats → name.1, name.2. */
-function uniqueNames(header: string[]): string[] {
+export function uniqueNames(header: string[]): string[] {
   const seen = new Map<string, number>();
   return header.map((raw, i) => {
     const base = raw.trim() || `column_${i}`;
