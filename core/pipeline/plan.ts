@@ -25,6 +25,9 @@ export interface PlanStep {
   when?: Expr;
   whenSource?: string;
   executor?: ExecutorName;
+  /** The pipeline's code package (`sha256:<hex>`), the step's working directory. */
+  code?: string;
+  python?: { requirements: string };
   /** All direct dependencies (explicit, inputs, `when` references), deduplicated and sorted. */
   dependsOn: string[];
 }
@@ -99,6 +102,8 @@ function containerFields(spec: PipelineSpec, step: ContainerStepSpec, params: Re
       ...(gpus !== undefined ? { gpus } : {}),
     },
     ...(executor !== undefined ? { executor } : {}),
+    ...(spec.code !== undefined ? { code: spec.code } : {}),
+    ...(step.python !== undefined ? { python: { requirements: step.python.requirements } } : {}),
   };
 }
 
