@@ -17,7 +17,7 @@ function canonical(v: unknown): unknown {
 
 /**
  * Everything that determines a step's result: the image (by digest where the engine gives
- * one), command, args, env, the run's params and the digests of its inputs.
+ * one), command, args, env, the run's params, the digests of its inputs and its code package.
  */
 export function stepCacheKey(
   step: ContainerPlanStep,
@@ -34,6 +34,9 @@ export function stepCacheKey(
     outputs: step.outputs,
     params,
     inputs: Object.fromEntries(Object.entries(inputs).map(([k, r]) => [k, `${r.kind}:${r.sha256}`])),
+    // Only when present, so the keys of steps without code stay what they were.
+    ...(step.code !== undefined ? { code: step.code } : {}),
+    ...(step.python !== undefined ? { python: step.python } : {}),
   };
   return createHash('sha256')
     .update(JSON.stringify(canonical(material)))

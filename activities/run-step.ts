@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { ArtifactRef } from '../core/artifacts/store.js';
 import { upsertStep } from '../core/runs/projection.js';
 import type { ExecuteStepInput } from '../core/runs/contract.js';
+import { codeDirFor } from './code-dir.js';
 import type { ActivityDeps } from './deps.js';
 import type { Executor, StepRunResult } from './executors/types.js';
 import { refused, type StepAttempt } from './step-failures.js';
@@ -43,6 +44,8 @@ export async function runStep(
   log.write('stderr', attemptHeader(attempt.attempt, step.id, attempt.executor ?? '', step.image));
   const beat = setInterval(() => ctx.heartbeat({ phase: 'running' }), HEARTBEAT_MS);
   try {
+    const codeDir = step.code !== undefined ? await codeDirFor(deps, step.code) : undefined;
+    if (codeDir) log.write('stderr', `[sluice] code ${step.code!.slice(0, 19)}…`);
     const result = await executor.run({
       runId,
       stepId: step.id,
@@ -55,6 +58,8 @@ export async function runStep(
       workDir,
       inputNames: Object.keys(inputs),
       outputNames: step.outputs,
+      ...(codeDir !== undefined ? { codeDir } : {}),
+      ...(step.python !== undefined ? { python: step.python } : {}),
       resources: step.resources,
       timeoutMs: step.timeoutMs,
       signal: ctx.cancellationSignal,

@@ -39,7 +39,7 @@ export interface RequestOptions {
   /** A multipart body (uploads); fetch sets its content type and boundary. */
   form?: FormData;
   /** A raw body (e.g. YAML) and its content type. */
-  raw?: { body: string; type: string };
+  raw?: { body: string | Blob; type: string };
   headers?: Record<string, string>;
   signal?: AbortSignal;
 }
@@ -66,7 +66,7 @@ export class ApiClient {
       });
     }
     const headers: Record<string, string> = { authorization: `Bearer ${this.conn.key}`, ...opts.headers };
-    let body: string | FormData | undefined;
+    let body: string | Blob | FormData | undefined;
     if (opts.form) body = opts.form;
     else if (opts.raw) [body, headers['content-type']] = [opts.raw.body, opts.raw.type];
     else if (opts.body !== undefined) [body, headers['content-type']] = [JSON.stringify(opts.body), 'application/json'];

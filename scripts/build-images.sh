@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Builds the step images Sluice's tests and examples use, without any registry:
 #   sluice/busybox:1  a busybox-static root (imports in about a second)
-#   sluice/sklearn:1  a Debian minbase root with python3-sklearn + examples/sklearn baked in
-# Rebuilds only what is missing or stale (the sklearn tag carries a hash of the examples).
+#   sluice/sklearn:1  a Debian minbase root with python3-sklearn: an environment only (a pipeline's
+#                     code comes with it, mounted at /sluice/code)
+# Rebuilds only what is missing or stale (the sklearn tag carries the version of its recipe).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/lib.sh"
-repo="$(cd "$here/.." && pwd)"
 
 image_label() { docker image inspect -f "{{ index .Config.Labels \"$2\" }}" "$1" 2>/dev/null || true; }
 
@@ -21,7 +21,7 @@ if ! docker image inspect sluice/busybox:1 >/dev/null 2>&1; then
   rm -rf "$root"
 fi
 
-want_hash="$(cd "$repo/examples/sklearn" && cat ./*.py | sha256sum | cut -c1-16)"
+want_hash="env-1"
 if [ "$(image_label sluice/sklearn:1 sluice.examples)" != "$want_hash" ]; then
   rootfs="$SLUICE_TOOLS_DIR/rootfs-sklearn"
   if [ ! -f "$rootfs/.sluice-complete" ]; then
@@ -34,11 +34,10 @@ if [ "$(image_label sluice/sklearn:1 sluice.examples)" != "$want_hash" ]; then
     touch "$rootfs/.sluice-complete"
   fi
   say "importing image sluice/sklearn:1 (about 20 s)"
-  rm -rf "$rootfs/opt/sluice" && mkdir -p "$rootfs/opt/sluice" "$rootfs/sluice/inputs" "$rootfs/sluice/outputs"
-  cp "$repo"/examples/sklearn/*.py "$rootfs/opt/sluice/"
+  rm -rf "$rootfs/opt/sluice" && mkdir -p "$rootfs/sluice/code" "$rootfs/sluice/inputs" "$rootfs/sluice/outputs"
   tar -C "$rootfs" --exclude=./.sluice-complete -c . | docker import \
     -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     -c 'ENV PYTHONDONTWRITEBYTECODE=1' -c "LABEL sluice.examples=$want_hash" \
-    -c 'WORKDIR /opt/sluice' - sluice/sklearn:1 >/dev/null
+    -c 'WORKDIR /sluice/code' - sluice/sklearn:1 >/dev/null
 fi
 say "images ready: sluice/busybox:1 sluice/sklearn:1"

@@ -1,14 +1,15 @@
-import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { specWithCode } from './support/code.js';
 import { useHarness } from './support/harness.js';
 import { planFrom, runInput, runToEnd } from './support/workflow-runs.js';
 
-// The example users copy: real scikit-learn in the locally built sluice/sklearn:1 image.
+// The example users copy: real scikit-learn in the locally built sluice/sklearn:1 image, the code
+// package mounted at /sluice/code.
 describe('examples/pipelines/train-sklearn.yaml on docker', () => {
   const h = useHarness({ defaultExecutor: 'docker', worker: true });
 
   it('ingests, trains and evaluates a logistic regression, then passes the gate', async () => {
-    const yaml = await readFile(new URL('../examples/pipelines/train-sklearn.yaml', import.meta.url), 'utf8');
+    const yaml = await specWithCode(h, new URL('../examples/pipelines/train-sklearn.yaml', import.meta.url));
     const { status, error } = await runToEnd(h, runInput(planFrom(yaml, { C: 0.5 })));
     expect(error).toBeUndefined();
     const by = Object.fromEntries(status!.steps.map((s) => [s.id, s]));

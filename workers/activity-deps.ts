@@ -13,7 +13,7 @@ export async function buildActivityDeps(config: Readonly<Config>, db: Db): Promi
     db,
     artifacts: createArtifactStore(config.artifacts),
     logs: new FileLogStore(join(config.dataDir, 'logs', 'steps')),
-    ...(await buildExecutors(config.executor)),
+    ...(await buildExecutors(config.executor, { toolsDir: config.toolsDir })),
     workRoot: join(config.dataDir, 'work'),
     resolvers: registryResolvers(db),
     ingest: config.ingest,

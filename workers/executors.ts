@@ -6,8 +6,9 @@ import type { Config } from '../core/config.js';
 /** Docker when a daemon answers (or when required), local processes always. */
 export async function buildExecutors(
   config: Config['executor'],
+  opts: { toolsDir?: string } = {},
 ): Promise<Pick<ActivityDeps, 'executors' | 'defaultExecutor'>> {
-  const processExecutor = new ProcessExecutor();
+  const processExecutor = new ProcessExecutor({ toolsDir: opts.toolsDir });
   if (config.kind === 'process') return { executors: { process: processExecutor }, defaultExecutor: 'process' };
   const docker = new Docker();
   const available = await dockerAvailable(docker);

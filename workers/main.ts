@@ -1,4 +1,5 @@
 // The embedded stack: Temporal, the database, a worker and the API in one process (`npm start`).
+import { applyBundledExamples } from './examples.js';
 import { startStack } from './stack.js';
 import { onStopSignals } from './signals.js';
 import { runEntryPoint } from './startup.js';
@@ -11,7 +12,10 @@ void runEntryPoint({ name: 'sluice', role: 'the embedded stack', runsWorkers: tr
   say(`  API          ${stack.apiUrl}  (docs ${stack.apiUrl}/docs, health ${stack.apiUrl}/healthz)`);
   if (stack.temporalUiUrl) say(`  Temporal UI  ${stack.temporalUiUrl}`);
   say(`  Temporal     ${stack.temporalAddress}, task queue ${config.temporal.taskQueue}`);
-  say('press Ctrl-C to stop');
-
+  // Signals first: the API already answers, so a stop may arrive while the examples are applied.
   onStopSignals({ say, stop: () => stack.stop(), forceExit: () => stack.kill() });
+  const examples = await applyBundledExamples(stack, say);
+  if (examples.applied.length) say(`applied the bundled example pipelines: ${examples.applied.join(', ')}`);
+  if (examples.showcase) say(`run the example:  npx sluice run ${examples.showcase} --follow`);
+  say('press Ctrl-C to stop');
 });

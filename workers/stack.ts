@@ -5,7 +5,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildServer, listen } from '../api/server.js';
 import type { Config } from '../core/config.js';
-import { dbTarget, openDb } from '../core/db/connect.js';
+import type { ArtifactStore } from '../core/artifacts/store.js';
+import { dbTarget, openDb, type Db } from '../core/db/connect.js';
 import { migrateToLatest } from '../core/db/migrate.js';
 import { resolveTemporalBinary } from '../core/temporal/binary.js';
 import { startDevServer, type DevServer } from '../core/temporal/dev-server.js';
@@ -25,6 +26,9 @@ export interface Stack {
   temporalPid?: number;
   executor: string;
   server: FastifyInstance;
+  /** The API's database and artifact store (start-up tasks such as the bundled examples use them). */
+  db: Db;
+  artifacts: ArtifactStore;
   stop(): Promise<void>;
   /** Ends the children this stack started (the dev server), synchronously: for a forced exit. */
   kill(): void;
@@ -128,6 +132,8 @@ export async function startStack(config: Readonly<Config>, progress: Progress): 
       temporalPid: dev?.pid,
       executor: deps.defaultExecutor,
       server,
+      db,
+      artifacts: deps.artifacts,
       stop,
       kill: () => dev?.kill(),
     };

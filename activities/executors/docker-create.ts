@@ -3,7 +3,7 @@ import { containerName, stepLabels } from './docker-names.js';
 import { stepEnv, type stepDirs } from './step-env.js';
 import type { StepRunRequest } from './types.js';
 
-export const IN_CONTAINER = { inputs: '/sluice/inputs', outputs: '/sluice/outputs' } as const;
+export const IN_CONTAINER = { inputs: '/sluice/inputs', outputs: '/sluice/outputs', code: '/sluice/code' } as const;
 
 /**
  * The container of one step. It is created from the image id, not the tag, so it runs exactly
@@ -16,7 +16,8 @@ export function containerSpec(
   network: 'none' | 'host',
 ): Docker.ContainerCreateOptions {
   const { cpu, memoryMb, gpus = 0 } = req.resources;
-  const env = stepEnv(req, IN_CONTAINER.inputs, IN_CONTAINER.outputs);
+  const code = req.codeDir !== undefined;
+  const env = stepEnv(req, IN_CONTAINER.inputs, IN_CONTAINER.outputs, code ? IN_CONTAINER.code : undefined);
   return {
     name: containerName(req.runId, req.stepId),
     Image: imageId,
@@ -26,11 +27,14 @@ export function containerSpec(
     Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
     Labels: stepLabels(req.runId, req.stepId, req.attempt),
     Tty: false,
+    // The image is the environment; the pipeline's code is the working directory.
+    WorkingDir: code ? IN_CONTAINER.code : undefined,
     HostConfig: {
       NetworkMode: network,
       Mounts: [
         { Type: 'bind', Source: dirs.inputs, Target: IN_CONTAINER.inputs, ReadOnly: true },
         { Type: 'bind', Source: dirs.outputs, Target: IN_CONTAINER.outputs },
+        ...(code ? [{ Type: 'bind' as const, Source: req.codeDir!, Target: IN_CONTAINER.code, ReadOnly: true }] : []),
       ],
       NanoCpus: cpu ? Math.round(cpu * 1e9) : undefined,
       Memory: memoryMb ? Math.round(memoryMb * 1024 * 1024) : undefined,

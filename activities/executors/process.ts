@@ -7,6 +7,8 @@ import { throwIfAborted } from './abort.js';
 import { LineSplitter } from './lines.js';
 import { killStepOrphans, signalGroup } from './process-group.js';
 import { emptyDir, ensureStepDirs, stepDirs, stepEnv } from './step-env.js';
+import { defaultToolsDir } from '../../core/temporal/binary.js';
+import { PythonEnvs } from './python-env.js';
 import { supervise } from './supervise.js';
 import { ExecutorError, type Executor, type StepRunRequest, type StepRunResult } from './types.js';
 
@@ -19,6 +21,8 @@ export interface ProcessExecutorOptions {
   inheritEnv?: string[];
   /** The worker's environment those variables are taken from; process.env by default. */
   workerEnv?: NodeJS.ProcessEnv;
+  /** Where Python environments of steps that declare `python:` are built (`<toolsDir>/venvs`). */
+  toolsDir?: string;
 }
 
 const DEFAULT_INHERIT = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR'];
@@ -38,12 +42,14 @@ export class ProcessExecutor implements Executor {
   private readonly cancelGraceMs: number;
   private readonly inherit: string[];
   private readonly workerEnv: NodeJS.ProcessEnv;
+  private readonly pythonEnvs: PythonEnvs;
 
   constructor(opts: ProcessExecutorOptions = {}) {
     this.grace = opts.killGraceMs ?? 2_000;
     this.cancelGraceMs = opts.cancelGraceMs ?? 1_000;
     this.inherit = opts.inheritEnv ?? DEFAULT_INHERIT;
     this.workerEnv = opts.workerEnv ?? process.env;
+    this.pythonEnvs = new PythonEnvs(opts.toolsDir ?? defaultToolsDir());
   }
 
   async resolveImage(): Promise<undefined> {
@@ -67,9 +73,19 @@ export class ProcessExecutor implements Executor {
     const inherited = Object.fromEntries(
       this.inherit.flatMap((k) => (this.workerEnv[k] === undefined ? [] : [[k, this.workerEnv[k] as string]])),
     );
+    const env: Record<string, string> = { ...inherited, ...stepEnv(req, dirs.inputs, dirs.outputs, req.codeDir) };
+    if (req.python && req.codeDir) {
+      const venv = await this.pythonEnvs.ensure(req.codeDir, req.python.requirements, req);
+      // A failed build is the step's failure: pip's own lines are the last output.
+      if (!venv.ok)
+        return { exitCode: venv.exitCode, timedOut: false, reattached: false, durationMs: Date.now() - started };
+      env.PATH = [path.join(venv.dir, 'bin'), env.PATH].filter(Boolean).join(path.delimiter);
+      env.VIRTUAL_ENV = venv.dir;
+      throwIfAborted(req);
+    }
     const child = spawn(cmd, [...rest, ...req.args], {
-      cwd: dirs.work,
-      env: { ...inherited, ...stepEnv(req, dirs.inputs, dirs.outputs) },
+      cwd: req.codeDir ?? dirs.work,
+      env,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

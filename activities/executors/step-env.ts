@@ -28,7 +28,12 @@ export async function emptyDir(dir: string): Promise<void> {
 }
 
 /** req.env plus the SLUICE_* contract variables, which win over req.env. */
-export function stepEnv(req: StepRunRequest, inputsDir: string, outputsDir: string): Record<string, string> {
+export function stepEnv(
+  req: StepRunRequest,
+  inputsDir: string,
+  outputsDir: string,
+  codeDir?: string,
+): Record<string, string> {
   return {
     ...req.env,
     SLUICE_RUN_ID: req.runId,
@@ -36,5 +41,6 @@ export function stepEnv(req: StepRunRequest, inputsDir: string, outputsDir: stri
     SLUICE_PARAMS: JSON.stringify(req.params ?? {}),
     SLUICE_INPUTS_DIR: inputsDir,
     SLUICE_OUTPUTS_DIR: outputsDir,
+    ...(codeDir !== undefined ? { SLUICE_CODE_DIR: codeDir } : {}),
   };
 }

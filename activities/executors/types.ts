@@ -9,6 +9,7 @@ import type { ExecutorName } from '../../core/pipeline/schema.js';
  *   /sluice/outputs/<name>  (process executor: $SLUICE_OUTPUTS_DIR/<name>) outputs it writes
  *   /sluice/outputs/metrics.json  optional flat {"name": number}
  *   SLUICE_RUN_ID, SLUICE_STEP_ID, SLUICE_PARAMS (JSON)
+ *   /sluice/code (process executor: $SLUICE_CODE_DIR)  the pipeline's code package, the working directory
  */
 export interface StepResources {
   /** CPUs, fractional allowed (0.5). */
@@ -39,6 +40,14 @@ export interface StepRunRequest {
   workDir: string;
   inputNames: string[];
   outputNames: string[];
+  /**
+   * The pipeline's code package, extracted on the worker's disk (shared by steps and runs: read-only
+   * by contract). The step runs in it: docker mounts it read-only at /sluice/code, the process
+   * executor uses it as the working directory. Undefined: no code package, behaviour as before.
+   */
+  codeDir?: string;
+  /** Process executor: run in a venv built from these requirements (a path in codeDir); docker ignores it. */
+  python?: { requirements: string };
   resources: StepResources;
   /** Hard limit for the step's own run time; on expiry the container/process is killed. */
   timeoutMs: number;

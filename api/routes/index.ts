@@ -2,6 +2,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import { MAX_UPLOAD_BYTES } from '../lib/uploads.js';
 import { writeRateLimit } from '../plugins/rate-limit.js';
+import { codePackageRoutes } from './code-packages.js';
 import { datasetRoutes } from './datasets.js';
 import { eventRoutes } from './events.js';
 import { keyRoutes } from './keys.js';
@@ -21,6 +22,7 @@ import { scheduleRoutes } from './schedules.js';
 export async function v1Routes(app: FastifyInstance): Promise<void> {
   await app.register(writeRateLimit);
   await app.register(pipelineRoutes);
+  await app.register(codePackageRoutes);
   await app.register(runRoutes);
   await app.register(runLogRoutes);
   await app.register(scheduleRoutes);

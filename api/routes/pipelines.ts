@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ValidationError } from '../../core/errors.js';
+import type { SpecIssue } from '../../core/pipeline/issues.js';
 import {
   applyPipeline,
   checkPipeline,
@@ -21,15 +22,16 @@ import {
   YAML_TYPES,
 } from '../schemas/pipelines.js';
 
-/** Checks the body's spec; issue paths point into the request (`$.spec…` for JSON, `$…` for a YAML body). */
+const isYaml = (contentType: string | undefined) => YAML_TYPES.some((t) => contentType?.startsWith(t));
+/** Issue paths point into the request: `$.spec…` for a JSON body, `$…` for a YAML one. */
+const intoBody = (errors: SpecIssue[], contentType: string | undefined) =>
+  isYaml(contentType) ? errors : errors.map((e) => ({ ...e, path: e.path.replace(/^\$/, '$.spec') }));
+
+/** Checks the body's spec. */
 function checkBody(body: z.infer<typeof specBody>, contentType: string | undefined) {
   const checked = checkPipeline(body.spec);
   if (checked.ok) return checked;
-  const yaml = YAML_TYPES.some((t) => contentType?.startsWith(t));
-  return {
-    ok: false as const,
-    errors: yaml ? checked.errors : checked.errors.map((e) => ({ ...e, path: e.path.replace(/^\$/, '$.spec') })),
-  };
+  return { ok: false as const, errors: intoBody(checked.errors, contentType) };
 }
 
 const byName = z.strictObject({ name: pipelineName });
@@ -76,7 +78,11 @@ export const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req, reply) => {
       const checked = checkBody(req.body, req.headers['content-type']);
       if (!checked.ok) throw new ValidationError('invalid pipeline spec', checked.errors);
-      const saved = await applyPipeline(db, req.actor, checked.spec);
+      const saved = await applyPipeline(db, req.actor, checked.spec).catch((err: unknown) => {
+        if (err instanceof ValidationError)
+          throw new ValidationError(err.message, intoBody(err.issues, req.headers['content-type']));
+        throw err;
+      });
       return reply.code(saved.created ? 201 : 200).send(saved);
     },
   );

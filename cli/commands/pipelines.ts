@@ -1,5 +1,8 @@
 import { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
+import { relative } from 'node:path';
+import type { SpecWithCode } from '../../core/code/spec-code.js';
+import { resolveCode } from '../code-package.js';
 import { contextOf } from '../context.js';
 import { ago, colors, out, printJson, table } from '../output.js';
 
@@ -22,6 +25,14 @@ interface Validated {
   digest: string | null;
 }
 
+const codeSummary = (p: NonNullable<SpecWithCode['packed']>) => ({
+  dir: p.dir,
+  digest: p.digest,
+  files: p.files,
+  size: p.size,
+  created: p.created,
+});
+
 async function readSpec(file: string): Promise<string> {
   return file === '-'
     ? new Promise((res, rej) => {
@@ -42,14 +53,21 @@ export function pipelineCommands(): Command {
 
   cmd
     .command('apply')
-    .description('Create or update a pipeline from a YAML or JSON spec file (a new version only when it changed)')
+    .description(
+      'Create or update a pipeline from a YAML or JSON spec file (a new version only when it changed); ' +
+        'a `code:` directory is packed (minus .sluiceignore) and uploaded',
+    )
     .requiredOption('-f, --file <path>', 'spec file, or - for stdin')
     .action(async (o: { file: string }, c: Command) => {
       const { client, json } = contextOf(c);
-      const r = await client.json<Applied>('POST', '/v1/pipelines', {
-        raw: { body: await readSpec(o.file), type: 'application/yaml' },
-      });
-      if (json) return printJson(r);
+      const { text, packed } = await resolveCode(await readSpec(o.file), o.file, client, { upload: true });
+      const r = await client.json<Applied>('POST', '/v1/pipelines', { raw: { body: text, type: 'application/yaml' } });
+      if (json) return printJson(packed ? { ...r, code: codeSummary(packed) } : r);
+      if (packed)
+        out(
+          `${colors.dim('code')} ${relative(process.cwd(), packed.dir) || '.'}: ${packed.files} files, ${packed.size} bytes, ` +
+            `${packed.digest.slice(0, 19)} ${colors.dim(packed.created ? '(uploaded)' : '(already stored)')}`,
+        );
       if (r.created) out(`${colors.green('applied')} ${r.pipeline} version ${r.version}`);
       else
         out(
@@ -63,8 +81,9 @@ export function pipelineCommands(): Command {
     .requiredOption('-f, --file <path>', 'spec file, or - for stdin')
     .action(async (o: { file: string }, c: Command) => {
       const { client, json } = contextOf(c);
+      const { text } = await resolveCode(await readSpec(o.file), o.file, client, { upload: false });
       const r = await client.json<Validated>('POST', '/v1/pipelines/validate', {
-        raw: { body: await readSpec(o.file), type: 'application/yaml' },
+        raw: { body: text, type: 'application/yaml' },
       });
       if (json) printJson(r);
       else if (r.valid) out(`${colors.green('valid')} (digest ${r.digest!.slice(0, 12)})`);

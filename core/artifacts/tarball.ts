@@ -25,7 +25,11 @@ async function listSorted(dir: string, rel = ''): Promise<string[]> {
  * which differs between filesystems.
  */
 export async function packDir(dir: string): Promise<Readable> {
-  const files = await listSorted(dir);
+  return packEntries(dir, await listSorted(dir));
+}
+
+/** A deterministic tar of exactly `files` (paths relative to `dir`, in the order given). */
+export function packEntries(dir: string, files: string[]): Readable {
   // tar refuses an empty file list; an empty archive is just its two zero end blocks.
   if (files.length === 0) return Readable.from([Buffer.alloc(1024)], { objectMode: false });
   const pack = tar.create({ cwd: dir, portable: true, mtime: FIXED_MTIME, noDirRecurse: true, strict: true }, files);

@@ -1,5 +1,5 @@
 import type { ApiKeysTable, EventsTable } from './tables/access.js';
-import type { PipelinesTable, PipelineVersionsTable } from './tables/pipelines.js';
+import type { CodePackagesTable, PipelinesTable, PipelineVersionsTable } from './tables/pipelines.js';
 import type { ArtifactsTable, RunStepsTable, RunsTable, StepCacheTable } from './tables/runs.js';
 import type {
   DatasetsTable,
@@ -16,6 +16,7 @@ import type {
 export interface Database {
   pipelines: PipelinesTable;
   pipeline_versions: PipelineVersionsTable;
+  code_packages: CodePackagesTable;
   runs: RunsTable;
   run_steps: RunStepsTable;
   artifacts: ArtifactsTable;

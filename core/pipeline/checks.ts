@@ -73,6 +73,8 @@ function checkStep(spec: PipelineSpec, step: StepSpec, i: number, ids: Set<strin
   }
 
   if (step.kind === 'container') {
+    if (step.python && spec.code === undefined)
+      report(['steps', i, 'python'], 'python.requirements is a path in the code package, but the pipeline has no code');
     const templated: [PropertyKey[], string][] = [
       ...(step.command ?? []).map((s, k): [PropertyKey[], string] => [['command', k], s]),
       ...(step.args ?? []).map((s, k): [PropertyKey[], string] => [['args', k], s]),

@@ -138,7 +138,12 @@ describe('compilePlan', () => {
 });
 
 describe('examples/pipelines/train-sklearn.yaml', () => {
-  const yaml = readFileSync(new URL('../../examples/pipelines/train-sklearn.yaml', import.meta.url), 'utf8');
+  // As the API stores it: `sluice pipelines apply -f` replaces the code directory with its package digest.
+  const digest = `sha256:${'a'.repeat(64)}`;
+  const yaml = readFileSync(new URL('../../examples/pipelines/train-sklearn.yaml', import.meta.url), 'utf8').replace(
+    /^code: .*$/m,
+    `code: ${digest}`,
+  );
 
   it('parses and compiles', () => {
     const plan = compile(yaml, { C: '0.5' });
@@ -155,6 +160,8 @@ describe('examples/pipelines/train-sklearn.yaml', () => {
       command: ['python3', 'train.py'],
       inputs: { dataset: { type: 'step', step: 'ingest', output: 'dataset.csv' } },
       outputs: ['model.pkl', 'metrics.json'],
+      code: digest,
+      python: { requirements: 'requirements.txt' },
     });
     expect(train!.retry.maximumAttempts).toBe(2);
     expect(evaluate!.inputs.model).toEqual({ type: 'step', step: 'train', output: 'model.pkl' });

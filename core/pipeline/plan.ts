@@ -33,6 +33,9 @@ export interface ContainerPlanStep extends PlanStepBase {
   env: Record<string, string>;
   resources: { cpu?: number; memoryMb?: number; gpus?: number };
   executor?: ExecutorName;
+  /** The pipeline's code package (`sha256:<hex>`), the step's working directory. */
+  code?: string;
+  python?: { requirements: string };
 }
 
 /** One variant per step kind, discriminated by `kind` (as the spec's steps are). */
@@ -108,6 +111,8 @@ function containerFields(spec: PipelineSpec, step: ContainerStepSpec, params: Re
       ...(gpus !== undefined ? { gpus } : {}),
     },
     ...(executor !== undefined ? { executor } : {}),
+    ...(spec.code !== undefined ? { code: spec.code } : {}),
+    ...(step.python !== undefined ? { python: { requirements: step.python.requirements } } : {}),
   };
 }
 

@@ -45,6 +45,14 @@ const envValue = z
   .union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' })
   .transform(String);
 
+/** A path inside the code package: relative, without `..`. */
+const codePath = z
+  .string()
+  .min(1)
+  .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'must be a path inside the code package');
+/** How `code:` names a stored package; `sluice pipelines apply -f` turns a directory into this. */
+export const CODE_DIGEST = /^sha256:[0-9a-f]{64}$/;
+
 export const containerStepSchema = z.strictObject({
   ...stepBase,
   kind: z.literal('container'),
@@ -60,6 +68,8 @@ export const containerStepSchema = z.strictObject({
     })
     .optional(),
   executor: z.enum(EXECUTORS).optional(),
+  /** The process executor builds a venv from these requirements; with Docker the image is the environment. */
+  python: z.strictObject({ requirements: codePath }).optional(),
 });
 export type ContainerStepSpec = z.infer<typeof containerStepSchema>;
 
@@ -88,6 +98,13 @@ export const pipelineSchema = z.strictObject({
   name: z.string().regex(PIPELINE_NAME, PIPELINE_NAME_HINT),
   description,
   params: z.record(z.string().regex(PARAM_NAME, `param names must match ${PARAM_NAME}`), paramSchema).optional(),
+  code: z
+    .string()
+    .regex(CODE_DIGEST, {
+      error:
+        'must name a stored code package (sha256:<64 hex>); `sluice pipelines apply -f` packs and uploads the directory it names',
+    })
+    .optional(),
   settings: settingsSchema.prefault({}),
   steps: z.array(stepSchema).min(1, 'a pipeline needs at least one step'),
 });

@@ -1,6 +1,7 @@
 import { audited, type Actor } from '../access/audit.js';
 import type { Db } from '../db/connect.js';
-import { ConflictError, NotFoundError } from '../errors.js';
+import { findCodePackage } from '../code/packages.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { countActiveRuns } from '../runs/queries.js';
 import { specDigest } from './hash.js';
 import type { SpecIssue } from './issues.js';
@@ -28,9 +29,17 @@ export function checkPipeline(input: unknown): CheckedPipeline {
 /**
  * Saves a valid spec as the pipeline's next version unless an identical one exists; a new version
  * and its audit event (pipeline.create for the first, pipeline.update after) commit together.
+ * A spec's `code` must name a stored code package.
  */
 export async function applyPipeline(db: Db, by: Actor, spec: PipelineSpec): Promise<SavedVersion> {
   return audited(db, by, async (uow) => {
+    if (spec.code !== undefined && !(await findCodePackage(uow.trx, spec.code)))
+      throw new ValidationError(`code package ${spec.code} is not stored`, [
+        {
+          path: '$.code',
+          message: `code package ${spec.code} is not stored; upload it first (POST /v1/code-packages, which sluice pipelines apply -f does)`,
+        },
+      ]);
     const saved = await savePipelineVersion(uow.trx, {
       name: spec.name,
       description: spec.description,

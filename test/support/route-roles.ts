@@ -25,6 +25,13 @@ const PIPELINE_ROUTES: RouteCase[] = [
   { method: 'POST', path: '/v1/pipelines', url: '/v1/pipelines', role: 'operator', payload: {} },
   { method: 'POST', path: '/v1/pipelines/validate', url: '/v1/pipelines/validate', role: 'viewer', payload: {} },
   { method: 'GET', path: '/v1/pipelines/{name}', url: '/v1/pipelines/ghost', role: 'viewer' },
+  { method: 'POST', path: '/v1/code-packages', url: '/v1/code-packages', role: 'operator', payload: {} },
+  {
+    method: 'GET',
+    path: '/v1/code-packages/{digest}',
+    url: `/v1/code-packages/sha256:${'0'.repeat(64)}`,
+    role: 'viewer',
+  },
   { method: 'DELETE', path: '/v1/pipelines/{name}', url: '/v1/pipelines/ghost', role: 'admin' },
   {
     method: 'GET',

@@ -3,6 +3,7 @@ import * as m0001 from './2026-11-26T00-00_pipelines_runs.js';
 import * as registry from './2026-11-26T02-00_registry.js';
 import * as keyUsage from './2026-11-30T00-00_api_key_usage.js';
 import * as runOutcomes from './2026-12-01T00-00_run_outcomes.js';
+import * as codePackages from './2026-12-01T00-30_code_packages.js';
 
 /** Every migration, by its frozen name. Append; never rename or edit an entry. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-26T02-00_registry': registry,
   '2026-11-30T00-00_api_key_usage': keyUsage,
   '2026-12-01T00-00_run_outcomes': runOutcomes,
+  '2026-12-01T00-30_code_packages': codePackages,
 };

@@ -1,4 +1,4 @@
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
 import type { Json, Timestamp } from './common.js';
 
 export interface PipelinesTable {
@@ -13,6 +13,16 @@ export interface PipelineVersionsTable {
   version: number;
   digest: string;
   spec: Json;
+  created_by: string | null;
+  created_at: Timestamp;
+}
+/** A packed code directory (a tar in the artifact store), named by `sha256:<hex>`. */
+export interface CodePackagesTable {
+  digest: string;
+  uri: string;
+  // bigint, read back as a number (connect.ts).
+  size: ColumnType<number, number, number>;
+  files: number;
   created_by: string | null;
   created_at: Timestamp;
 }
