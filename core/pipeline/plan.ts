@@ -25,6 +25,8 @@ export interface PlanStep {
   when?: Expr;
   whenSource?: string;
   executor?: ExecutorName;
+  /** Only when the spec asks; the executor's default (`none`) otherwise. */
+  network?: 'none' | 'host';
   /** All direct dependencies (explicit, inputs, `when` references), deduplicated and sorted. */
   dependsOn: string[];
 }
@@ -99,6 +101,7 @@ function containerFields(spec: PipelineSpec, step: ContainerStepSpec, params: Re
       ...(gpus !== undefined ? { gpus } : {}),
     },
     ...(executor !== undefined ? { executor } : {}),
+    ...(step.network !== undefined ? { network: step.network } : {}),
   };
 }
 

@@ -96,6 +96,8 @@ export const containerStepSchema = z.strictObject({
     })
     .optional(),
   executor: z.enum(EXECUTORS).optional(),
+  // `host` reaches every service on the worker's loopback: the step policy decides whether it is allowed.
+  network: z.enum(['none', 'host']).optional(),
 });
 export type ContainerStepSpec = z.infer<typeof containerStepSchema>;
 
