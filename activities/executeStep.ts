@@ -5,13 +5,15 @@ import type { ExecuteStepInput, StepResult } from '../core/runs/contract.js';
 import { cachedResult } from './cache-lookup.js';
 import { stepCacheKey } from './cache-key.js';
 import type { ActivityDeps } from './deps.js';
+import type { ExecutorName } from '../core/pipeline/schema.js';
 import type { Executor } from './executors/types.js';
 import { resolveStepInputs } from './inputs.js';
 import { storeOutputs } from './outputs.js';
 import { runStep } from './run-step.js';
 import { checkRun, refused, type StepAttempt } from './step-failures.js';
+import { enforceStepPolicy } from './step-policy.js';
 
-function executorFor(deps: ActivityDeps, input: ExecuteStepInput): { name: string; executor: Executor } {
+function executorFor(deps: ActivityDeps, input: ExecuteStepInput): { name: ExecutorName; executor: Executor } {
   const name = input.step.executor ?? deps.defaultExecutor;
   const executor = deps.executors[name];
   if (!executor)
@@ -38,6 +40,7 @@ export function executeStepActivity(deps: ActivityDeps) {
     const started = Date.now();
     const { name, executor } = executorFor(deps, input);
     const attempt: StepAttempt = { runId, stepId: step.id, attempt: ctx.info.attempt, executor: name };
+    await enforceStepPolicy(deps, step, name, attempt);
 
     const inputs = await resolveStepInputs(deps, input);
     const imageDigest = await imageDigestOf(deps, executor, attempt, step.image);

@@ -7,6 +7,7 @@ import type { ExecuteStepInput } from '../core/runs/contract.js';
 import type { ActivityDeps } from './deps.js';
 import type { Executor, StepRunResult } from './executors/types.js';
 import { refused, type StepAttempt } from './step-failures.js';
+import { limitedResources } from './step-policy.js';
 
 // A cancel reaches the step with the next heartbeat's answer (the worker throttles to 1 s too).
 const HEARTBEAT_MS = 1_000;
@@ -54,7 +55,8 @@ export async function runStep(
       workDir,
       inputNames: Object.keys(inputs),
       outputNames: step.outputs,
-      resources: step.resources,
+      resources: limitedResources(deps, step),
+      ...(step.network !== undefined ? { network: step.network } : {}),
       timeoutMs: step.timeoutMs,
       signal: ctx.cancellationSignal,
       onLog: (stream, line) => {

@@ -50,7 +50,8 @@ export class ForbiddenError extends SluiceError {
  * ApplicationFailure types thrown by activities and workflows. Workflows match on these
  * strings, never on class names (which do not survive the workflow bundle).
  * - Always non-retryable (NON_RETRYABLE_FAILURES): ImageNotFound, CommandNotFound, InvalidStep,
- *   InputNotFound; retrying cannot fix them, so the step fails at once.
+ *   InputNotFound, PolicyViolation (the worker's step policy refuses the step; nothing was started);
+ *   retrying cannot fix them, so the step fails at once.
  * - The step's own fault: StepFailed, StepTimedOut; retryable until the step's retry budget is spent.
  * - Infrastructure: EngineUnavailable (the container engine cannot be reached); always retryable,
  *   and it does not spend the step's budget, since the step never ran.
@@ -61,6 +62,7 @@ export const FailureType = {
   CommandNotFound: 'CommandNotFound',
   InvalidStep: 'InvalidStep',
   InputNotFound: 'InputNotFound',
+  PolicyViolation: 'PolicyViolation',
   StepFailed: 'StepFailed',
   StepTimedOut: 'StepTimedOut',
   EngineUnavailable: 'EngineUnavailable',
@@ -73,4 +75,5 @@ export const NON_RETRYABLE_FAILURES: FailureType[] = [
   FailureType.CommandNotFound,
   FailureType.InvalidStep,
   FailureType.InputNotFound,
+  FailureType.PolicyViolation,
 ];

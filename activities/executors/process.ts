@@ -6,7 +6,8 @@ import path from 'node:path';
 import { throwIfAborted } from './abort.js';
 import { LineSplitter } from './lines.js';
 import { killStepOrphans, signalGroup } from './process-group.js';
-import { emptyDir, ensureStepDirs, stepDirs, stepEnv } from './step-env.js';
+import { emptyDir, ensureStepDirs, giveDirTo, stepDirs, stepEnv, type StepUser } from './step-env.js';
+import { unreachableFor } from './reachable.js';
 import { supervise } from './supervise.js';
 import { ExecutorError, type Executor, type StepRunRequest, type StepRunResult } from './types.js';
 
@@ -19,6 +20,12 @@ export interface ProcessExecutorOptions {
   inheritEnv?: string[];
   /** The worker's environment those variables are taken from; process.env by default. */
   workerEnv?: NodeJS.ProcessEnv;
+  /**
+   * Runs steps as this uid:gid instead of the worker's own user. The composition root sets it when
+   * the worker is root and the step policy does not allow root (workers/executors.ts); a worker
+   * that is not root cannot switch users, and its steps are no more than it already is.
+   */
+  runAs?: StepUser;
 }
 
 const DEFAULT_INHERIT = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR'];
@@ -38,12 +45,14 @@ export class ProcessExecutor implements Executor {
   private readonly cancelGraceMs: number;
   private readonly inherit: string[];
   private readonly workerEnv: NodeJS.ProcessEnv;
+  private readonly runAs?: StepUser;
 
   constructor(opts: ProcessExecutorOptions = {}) {
     this.grace = opts.killGraceMs ?? 2_000;
     this.cancelGraceMs = opts.cancelGraceMs ?? 1_000;
     this.inherit = opts.inheritEnv ?? DEFAULT_INHERIT;
     this.workerEnv = opts.workerEnv ?? process.env;
+    this.runAs = opts.runAs;
   }
 
   async resolveImage(): Promise<undefined> {
@@ -62,14 +71,12 @@ export class ProcessExecutor implements Executor {
     await ensureStepDirs(workDir);
     await emptyDir(dirs.outputs);
     await mkdir(dirs.work, { recursive: true });
+    const identity = await this.identity(req, dirs);
     throwIfAborted(req);
 
-    const inherited = Object.fromEntries(
-      this.inherit.flatMap((k) => (this.workerEnv[k] === undefined ? [] : [[k, this.workerEnv[k] as string]])),
-    );
     const child = spawn(cmd, [...rest, ...req.args], {
       cwd: dirs.work,
-      env: { ...inherited, ...stepEnv(req, dirs.inputs, dirs.outputs) },
+      ...identity,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -109,6 +116,34 @@ export class ProcessExecutor implements Executor {
       { graceMs: this.grace, cancelGraceMs: this.cancelGraceMs, timeLeftMs: req.timeoutMs, logDrainMs: PIPE_DRAIN_MS },
     );
     return { ...result, reattached: false, durationMs: Date.now() - started };
+  }
+
+  /**
+   * The step's environment (an allow-list of the worker's variables, never its credentials) and,
+   * with runAs, its user: the work and outputs dirs are handed to that user, who gets the work dir
+   * as HOME (the worker's HOME and user names are not its own).
+   */
+  private async identity(
+    req: StepRunRequest,
+    dirs: ReturnType<typeof stepDirs>,
+  ): Promise<{ env: Record<string, string>; uid?: number; gid?: number }> {
+    const user = this.runAs;
+    const names = user ? this.inherit.filter((k) => !['HOME', 'USER', 'LOGNAME'].includes(k)) : this.inherit;
+    const inherited = Object.fromEntries(
+      names.flatMap((k) => (this.workerEnv[k] === undefined ? [] : [[k, this.workerEnv[k] as string]])),
+    );
+    if (!user) return { env: { ...inherited, ...stepEnv(req, dirs.inputs, dirs.outputs) } };
+    const blocked = await unreachableFor(dirs.work, user);
+    if (blocked) {
+      throw new ExecutorError(
+        'InvalidRequest',
+        `steps run as ${user.uid}:${user.gid}, who cannot enter ${blocked}; put the data dir where that user can reach it (or allow root in the step policy)`,
+      );
+    }
+    await giveDirTo(dirs.work, user);
+    await giveDirTo(dirs.outputs, user);
+    const env = { ...inherited, HOME: dirs.work, ...stepEnv(req, dirs.inputs, dirs.outputs) };
+    return { env, uid: user.uid, gid: user.gid };
   }
 }
 

@@ -40,6 +40,8 @@ export interface StepRunRequest {
   inputNames: string[];
   outputNames: string[];
   resources: StepResources;
+  /** Docker: the step's own network, over the executor's default; the step policy allowed it. */
+  network?: 'none' | 'host';
   /** Hard limit for the step's own run time; on expiry the container/process is killed. */
   timeoutMs: number;
   /** Called with each complete log line, in order. */
