@@ -2,6 +2,7 @@ import type { ArtifactStore } from '../core/artifacts/store.js';
 import type { Db } from '../core/db/connect.js';
 import type { LogStore } from '../core/logs/store.js';
 import type { ExecutorName } from '../core/pipeline/schema.js';
+import type { StepPolicy } from '../core/policy/schema.js';
 import type { UriResolver } from '../core/registry/resolvers.js';
 import type { Executor } from './executors/types.js';
 import type { StoreRetry } from './patience.js';
@@ -13,6 +14,8 @@ export interface ActivityDeps {
   /** Executors by name; `defaultExecutor` runs steps without an override. */
   executors: Partial<Record<ExecutorName, Executor>>;
   defaultExecutor: ExecutorName;
+  /** Checked again before each step runs: a pipeline applied under a looser policy fails here. */
+  policy: StepPolicy;
   /** Per-step working directories live under here (same path across attempts). */
   workRoot: string;
   /** Extra URI schemes, by prefix (`models:/`, `datasets:/`). */

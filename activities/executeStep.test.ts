@@ -9,6 +9,7 @@ import { openDb, type Db } from '../core/db/connect.js';
 import { migrateToLatest } from '../core/db/migrate.js';
 import { FailureType } from '../core/errors.js';
 import { FileLogStore } from '../core/logs/index.js';
+import { OPEN_POLICY, type StepPolicy } from '../core/policy/schema.js';
 import type { ContainerPlanStep } from '../core/pipeline/plan.js';
 import type { ExecuteStepInput, StepResult } from '../core/runs/contract.js';
 import { getRunSteps, upsertRun } from '../core/runs/projection.js';
@@ -64,6 +65,7 @@ beforeAll(async () => {
     artifacts: new LocalArtifactStore(join(dir, 'artifacts')),
     logs: new FileLogStore(join(dir, 'logs')),
     defaultExecutor: 'process',
+    policy: OPEN_POLICY,
     workRoot: join(dir, 'work'),
   };
 });
@@ -104,8 +106,9 @@ function execute(
   input: ExecuteStepInput,
   attempt = 1,
   env = new MockActivityEnvironment({ attempt }, { logger: quietSdkLogger }),
+  policy: StepPolicy = OPEN_POLICY,
 ) {
-  const executeStep = executeStepActivity({ ...base, executors: { process: executor } });
+  const executeStep = executeStepActivity({ ...base, policy, executors: { process: executor } });
   return env.run<[ExecuteStepInput], StepResult, typeof executeStep>(executeStep, input);
 }
 
@@ -225,6 +228,28 @@ describe('executeStep with a fake executor', () => {
     });
     expect(executor.calls).toHaveLength(0);
     expect(await stepRow(input.runId)).toMatchObject({ failures: 0 });
+  });
+
+  it("refuses a step the worker's policy does not allow before fetching or running anything, naming each rule", async () => {
+    const executor = new FakeExecutor(writeModel);
+    const input = await newRun(trainStep("\n    network: host\n    inputs: { data: 'file:///nonexistent/x' }"));
+    const strict: StepPolicy = { ...OPEN_POLICY, executors: ['docker'] };
+    const env = new MockActivityEnvironment({ attempt: 1 }, { logger: quietSdkLogger });
+    await expect(execute(executor, input, 1, env, strict)).rejects.toMatchObject({
+      type: FailureType.PolicyViolation,
+      nonRetryable: true,
+      message: expect.stringMatching(/rule "executor".*rule "network"/),
+    });
+    expect(executor.calls).toEqual([]);
+    expect(await stepRow(input.runId)).toMatchObject({ status: 'failed', error: expect.stringContaining('policy') });
+  });
+
+  it("gives a step that asks for no limits the policy's maximums", async () => {
+    const executor = new FakeExecutor(writeModel);
+    const input = await newRun(trainStep('\n    resources: { cpu: 0.5 }'));
+    const env = new MockActivityEnvironment({ attempt: 1 }, { logger: quietSdkLogger });
+    await execute(executor, input, 1, env, { ...OPEN_POLICY, maxCpu: 2, maxMemoryMb: 256 });
+    expect(executor.calls[0]!.resources).toEqual({ cpu: 0.5, memoryMb: 256 });
   });
 });
 

@@ -6,14 +6,17 @@ import { join } from 'node:path';
 import { cachedResult } from './cache-lookup.js';
 import { stepCacheKey } from './cache-key.js';
 import type { ActivityDeps } from './deps.js';
+import type { ExecutorName } from '../core/pipeline/schema.js';
 import type { Executor } from './executors/types.js';
 import { resolveStepInputs } from './inputs.js';
 import { storeOutputs } from './outputs.js';
 import { runStep } from './run-step.js';
 import { checkRun, refused, type StepAttempt } from './step-failures.js';
+import { enforceStepPolicy } from './step-policy.js';
+
 import { finishedRun, markFinished, recordedResult } from './step-record.js';
 
-function executorFor(deps: ActivityDeps, input: ExecuteStepInput): { name: string; executor: Executor } {
+function executorFor(deps: ActivityDeps, input: ExecuteStepInput): { name: ExecutorName; executor: Executor } {
   const name = input.step.executor ?? deps.defaultExecutor;
   const executor = deps.executors[name];
   if (!executor)
@@ -64,6 +67,8 @@ export function executeStepActivity(deps: ActivityDeps) {
         runMs: finished.runMs,
       };
     }
+    // A step that already finished keeps its result; only a step about to run is checked.
+    await enforceStepPolicy(deps, step, name, attempt);
 
     const inputs = await resolveStepInputs(deps, input);
     const imageDigest = await imageDigestOf(deps, executor, attempt, step.image);

@@ -9,6 +9,7 @@ import type { ActivityDeps } from './deps.js';
 import type { Executor, StepRunResult } from './executors/types.js';
 import { refused, type StepAttempt } from './step-failures.js';
 import { attemptHeader, countStoredLines } from './stored-lines.js';
+import { limitedResources } from './step-policy.js';
 
 // A cancel reaches the step with the next heartbeat's answer (the worker throttles to 1 s too).
 const HEARTBEAT_MS = 1_000;
@@ -60,7 +61,8 @@ export async function runStep(
       outputNames: step.outputs,
       ...(codeDir !== undefined ? { codeDir } : {}),
       ...(step.python !== undefined ? { python: step.python } : {}),
-      resources: step.resources,
+      resources: limitedResources(deps, step),
+      ...(step.network !== undefined ? { network: step.network } : {}),
       timeoutMs: step.timeoutMs,
       signal: ctx.cancellationSignal,
       // The container stays until its outputs are stored (executeStep releases it).

@@ -93,6 +93,8 @@ export async function run(args: string[]): Promise<void> {
     SLUICE_TEMPORAL_PORT: String(await freePort()),
     SLUICE_TEMPORAL_UI_PORT: String(await freePort()),
     SLUICE_EXECUTOR: 'process',
+    // Steps run as this (root) test process: its temp data dir is 0700, out of reach of a step user.
+    SLUICE_POLICY_ALLOW_ROOT: 'true',
     SLUICE_LOG_LEVEL: 'warn',
     SLUICE_TASK_QUEUE: `bench-${Date.now()}`,
     SLUICE_RATE_LIMIT_PER_MINUTE: '0',

@@ -96,6 +96,9 @@ export default async function run(args: string[] = []): Promise<void> {
       SLUICE_DB_SCHEMA: schema,
       SLUICE_DATA_DIR: dataDir,
       SLUICE_EXECUTOR: 'auto',
+      // The bench's steps are local processes, which a split worker allows only when configured.
+      SLUICE_POLICY_EXECUTORS: 'docker,process',
+      SLUICE_POLICY_ALLOW_ROOT: 'true',
       SLUICE_WORKER_CONCURRENCY: '100',
     });
   const start = (taskQueue: string, p: Plan) => {

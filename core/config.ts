@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { PolicyConfigError, policySettings } from './policy/load.js';
+import { policyEnvSchema, type PolicySettings } from './policy/schema.js';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const optionalText = z.string().trim().min(1).optional();
@@ -42,6 +44,7 @@ const envSchema = z.object({
   SLUICE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
   SLUICE_INGEST_ROOTS: z.string().optional(),
   SLUICE_INGEST_HOSTS: z.string().default(''),
+  ...policyEnvSchema.shape,
 });
 
 export type ArtifactConfig =
@@ -76,6 +79,8 @@ export interface Config {
   databaseSchema?: string;
   artifacts: ArtifactConfig;
   executor: { kind: 'auto' | 'docker' | 'process'; dockerNetwork: 'none' | 'host' };
+  /** What steps may ask for (core/policy); its executors default per process, see resolvePolicy. */
+  policy: PolicySettings;
   logLevel: z.infer<typeof envSchema>['SLUICE_LOG_LEVEL'];
   workerConcurrency: number;
   /** Where ingest steps may read from: directories (file: sources) and HTTP hosts. */
@@ -105,6 +110,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.SLUICE_S3_ACCESS_KEY_ID && !e.SLUICE_S3_SECRET_ACCESS_KEY) {
     throw new ConfigError(
       'invalid configuration: SLUICE_S3_SECRET_ACCESS_KEY is required when SLUICE_S3_ACCESS_KEY_ID is set',
+    );
+  }
+  let policy: PolicySettings;
+  try {
+    policy = policySettings(e);
+  } catch (err) {
+    if (err instanceof PolicyConfigError) throw new ConfigError(`invalid configuration: ${err.message}`);
+    throw err;
+  }
+  if (e.SLUICE_DOCKER_NETWORK === 'host' && !policy.hostNetwork) {
+    throw new ConfigError(
+      'invalid configuration: SLUICE_DOCKER_NETWORK=host needs a step policy that allows it (SLUICE_POLICY_HOST_NETWORK=true)',
     );
   }
   const dataDir = resolve(e.SLUICE_DATA_DIR);
@@ -141,6 +158,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseSchema: e.SLUICE_DB_SCHEMA,
     artifacts,
     executor: { kind: e.SLUICE_EXECUTOR, dockerNetwork: e.SLUICE_DOCKER_NETWORK },
+    policy,
     logLevel: e.SLUICE_LOG_LEVEL,
     workerConcurrency: e.SLUICE_WORKER_CONCURRENCY,
     ingest: {

@@ -50,7 +50,8 @@ export class ForbiddenError extends SluiceError {
  * ApplicationFailure types thrown by activities and workflows. Workflows match on these
  * strings, never on class names (which do not survive the workflow bundle).
  * - Always non-retryable (NON_RETRYABLE_FAILURES): ImageNotFound, CommandNotFound, InvalidStep,
- *   InputNotFound, DataInvalid (data that fails an ingest's expected schema or is no CSV); retrying
+ *   InputNotFound, DataInvalid (data that fails an ingest's expected schema or is no CSV),
+ *   PolicyViolation (the worker's step policy refuses the step; nothing was started); retrying
  *   cannot fix them, so the step fails at once.
  * - The step's own fault: StepFailed, StepTimedOut; retryable until the step's retry budget is spent.
  * - Infrastructure: EngineUnavailable (the container engine cannot be reached); always retryable,
@@ -63,6 +64,7 @@ export const FailureType = {
   InvalidStep: 'InvalidStep',
   InputNotFound: 'InputNotFound',
   DataInvalid: 'DataInvalid',
+  PolicyViolation: 'PolicyViolation',
   StepFailed: 'StepFailed',
   StepTimedOut: 'StepTimedOut',
   EngineUnavailable: 'EngineUnavailable',
@@ -76,4 +78,5 @@ export const NON_RETRYABLE_FAILURES: FailureType[] = [
   FailureType.InvalidStep,
   FailureType.InputNotFound,
   FailureType.DataInvalid,
+  FailureType.PolicyViolation,
 ];

@@ -88,6 +88,8 @@ describe('the sluice CLI on the registry', () => {
       SLUICE_TEMPORAL_ADDRESS: inject('temporalAddress'),
       SLUICE_TASK_QUEUE: uniqueId('cli-registry'),
       SLUICE_EXECUTOR: 'process',
+      // Steps run as this (root) test process: its temp data dir is 0700, out of reach of a step user.
+      SLUICE_POLICY_ALLOW_ROOT: 'true',
       SLUICE_LOG_LEVEL: 'warn',
     });
     stack = await startStack(config, () => {});

@@ -72,6 +72,8 @@ describe('the sluice CLI against a running stack', () => {
       SLUICE_TEMPORAL_ADDRESS: inject('temporalAddress'),
       SLUICE_TASK_QUEUE: uniqueId('cli'),
       SLUICE_EXECUTOR: 'process',
+      // Steps run as this (root) test process: its temp data dir is 0700, out of reach of a step user.
+      SLUICE_POLICY_ALLOW_ROOT: 'true',
       SLUICE_LOG_LEVEL: 'warn',
     });
     stack = await startStack(config, () => {});

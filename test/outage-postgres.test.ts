@@ -58,6 +58,9 @@ describe('outage: PostgreSQL restarted while a step runs', () => {
       DATABASE_URL: cluster.url,
       SLUICE_DATA_DIR: join(dir, 'worker'),
       SLUICE_EXECUTOR: 'process',
+      // A split worker allows no process steps unless configured; its temp data dir is out of a step user's reach.
+      SLUICE_POLICY_EXECUTORS: 'process',
+      SLUICE_POLICY_ALLOW_ROOT: 'true',
       SLUICE_LOG_LEVEL: 'warn',
     });
     feed = listenForRegistryChanges(cluster.url);

@@ -55,6 +55,8 @@ describe('the embedded stack under a signal to its whole process group', () => {
           SLUICE_TEMPORAL_UI_PORT: String(ports.ui),
           SLUICE_TEMPORAL_BIN: inject('temporalBinary'),
           SLUICE_EXECUTOR: 'process',
+          // Steps run as this (root) test process: its temp data dir is 0700, out of reach of a step user.
+          SLUICE_POLICY_ALLOW_ROOT: 'true',
           SLUICE_LOG_LEVEL: 'warn',
         },
       });

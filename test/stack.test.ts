@@ -24,6 +24,8 @@ describe('the embedded stack', () => {
       SLUICE_TEMPORAL_UI_PORT: String(await freePort()),
       SLUICE_TEMPORAL_BIN: inject('temporalBinary'),
       SLUICE_EXECUTOR: 'process',
+      // Steps run as this (root) test process: its temp data dir is 0700, out of reach of a step user.
+      SLUICE_POLICY_ALLOW_ROOT: 'true',
       SLUICE_LOG_LEVEL: 'warn',
     };
     const config = loadConfig(env);
@@ -79,6 +81,8 @@ describe('the embedded stack', () => {
       SLUICE_TEMPORAL_UI_PORT: String(await freePort()),
       SLUICE_TEMPORAL_BIN: inject('temporalBinary'),
       SLUICE_EXECUTOR: 'process',
+      // Steps run as this (root) test process: its temp data dir is 0700, out of reach of a step user.
+      SLUICE_POLICY_ALLOW_ROOT: 'true',
       SLUICE_LOG_LEVEL: 'warn',
     });
     const stack = await startStack(config, () => {});

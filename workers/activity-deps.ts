@@ -4,16 +4,18 @@ import { createArtifactStore } from '../core/artifacts/index.js';
 import type { Config } from '../core/config.js';
 import type { Db } from '../core/db/connect.js';
 import { FileLogStore } from '../core/logs/index.js';
+import type { StepPolicy } from '../core/policy/schema.js';
 import { registryResolvers } from '../core/registry/resolvers.js';
 import { buildExecutors } from './executors.js';
 
 /** What activities need, from config: one place for the embedded stack and the worker process. */
-export async function buildActivityDeps(config: Readonly<Config>, db: Db): Promise<ActivityDeps> {
+export async function buildActivityDeps(config: Readonly<Config>, db: Db, policy: StepPolicy): Promise<ActivityDeps> {
   return {
     db,
     artifacts: createArtifactStore(config.artifacts),
     logs: new FileLogStore(join(config.dataDir, 'logs', 'steps')),
-    ...(await buildExecutors(config.executor, { toolsDir: config.toolsDir })),
+    ...(await buildExecutors(config.executor, policy, { toolsDir: config.toolsDir })),
+    policy,
     workRoot: join(config.dataDir, 'work'),
     resolvers: registryResolvers(db),
     ingest: config.ingest,

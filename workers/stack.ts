@@ -12,6 +12,7 @@ import { resolveTemporalBinary } from '../core/temporal/binary.js';
 import { startDevServer, type DevServer } from '../core/temporal/dev-server.js';
 import { ensureSearchAttributes } from '../core/temporal/register-search-attributes.js';
 import { ensureAdminKey } from '../core/access/admin-key.js';
+import { resolvePolicy } from '../core/policy/schema.js';
 import { buildActivityDeps } from './activity-deps.js';
 import { acquireDataDirLock } from '../core/util/data-dir-lock.js';
 import { createWorker } from './worker.js';
@@ -94,7 +95,9 @@ export async function startStack(config: Readonly<Config>, progress: Progress): 
     // With PostgreSQL the worker gets its own pool with asynchronous commits (see DbTarget).
     const workerDb = config.databaseUrl ? await openDb({ ...dbTarget(config), asyncCommit: true }) : db;
     if (workerDb !== db) stops.push(() => workerDb.destroy());
-    const deps = await buildActivityDeps(config, workerDb);
+    // One developer's machine: the process executor is allowed here unless the policy says otherwise.
+    const policy = resolvePolicy(config.policy, { embedded: true });
+    const deps = await buildActivityDeps(config, workerDb, policy);
     progress(`step executor: ${deps.defaultExecutor}${deps.executors.docker ? '' : ' (no Docker daemon answered)'}`);
 
     const connection = await Connection.connect({ address: temporalAddress });
@@ -121,7 +124,7 @@ export async function startStack(config: Readonly<Config>, progress: Progress): 
       await running;
     });
 
-    const server = await buildServer({ config, db, temporal, artifacts: deps.artifacts, logs: deps.logs });
+    const server = await buildServer({ config, db, temporal, artifacts: deps.artifacts, logs: deps.logs, policy });
     const apiUrl = await listen(server, config.api.host, config.api.port);
     stops.push(() => server.close());
 

@@ -3,6 +3,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { dbTarget, openDb } from '../core/db/connect.js';
 import { migrateToLatest } from '../core/db/migrate.js';
 import { ensureSearchAttributes } from '../core/temporal/register-search-attributes.js';
+import { resolvePolicy } from '../core/policy/schema.js';
 import { buildActivityDeps } from './activity-deps.js';
 import { runEntryPoint } from './startup.js';
 import { createWorker } from './worker.js';
@@ -12,7 +13,7 @@ void runEntryPoint(
   async (config, say) => {
     const db = await openDb({ ...dbTarget(config), asyncCommit: true });
     await migrateToLatest(db);
-    const deps = await buildActivityDeps(config, db);
+    const deps = await buildActivityDeps(config, db, resolvePolicy(config.policy, { embedded: false }));
     const connection = await NativeConnection.connect({ address: config.temporal.address });
     const added = await ensureSearchAttributes(connection, config.temporal.namespace);
     if (added.length) say(`registered search attributes: ${added.join(', ')}`);

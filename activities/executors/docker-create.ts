@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
+import { DEFAULT_STEP_USER } from '../../core/policy/schema.js';
 import { containerName, stepLabels } from './docker-names.js';
-import { stepEnv, type stepDirs } from './step-env.js';
+import { stepEnv, type StepUser, type stepDirs } from './step-env.js';
 import type { StepRunRequest } from './types.js';
 
 export const IN_CONTAINER = { inputs: '/sluice/inputs', outputs: '/sluice/outputs', code: '/sluice/code' } as const;
@@ -14,6 +15,7 @@ export function containerSpec(
   imageId: string,
   dirs: ReturnType<typeof stepDirs>,
   network: 'none' | 'host',
+  user: StepUser | null = DEFAULT_STEP_USER,
 ): Docker.ContainerCreateOptions {
   const { cpu, memoryMb, gpus = 0 } = req.resources;
   const code = req.codeDir !== undefined;
@@ -29,8 +31,13 @@ export function containerSpec(
     Tty: false,
     // The image is the environment; the pipeline's code is the working directory.
     WorkingDir: code ? IN_CONTAINER.code : undefined,
+    // null: the image's own user, which the step policy only allows with allowRoot.
+    ...(user ? { User: `${user.uid}:${user.gid}` } : {}),
     HostConfig: {
-      NetworkMode: network,
+      NetworkMode: req.network ?? network,
+      // Never privileged, and no setuid way back to root from the step's user.
+      Privileged: false,
+      SecurityOpt: ['no-new-privileges'],
       Mounts: [
         { Type: 'bind', Source: dirs.inputs, Target: IN_CONTAINER.inputs, ReadOnly: true },
         { Type: 'bind', Source: dirs.outputs, Target: IN_CONTAINER.outputs },

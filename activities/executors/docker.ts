@@ -6,14 +6,17 @@ import { containerSpec } from './docker-create.js';
 import { removeContainer, settledState } from './docker-containers.js';
 import { engineUnavailable, imageNotFound, mapStartError, statusOf } from './docker-errors.js';
 import { followLogs, skipStoredLines } from './docker-logs.js';
-import { emptyDir, ensureStepDirs, stepDirs } from './step-env.js';
+import { DEFAULT_STEP_USER } from '../../core/policy/schema.js';
+import { emptyDir, ensureStepDirs, giveDirTo, stepDirs, type StepUser } from './step-env.js';
 import { supervise, type StartedStep } from './supervise.js';
 import { ExecutorError, type Executor, type StepRunRequest, type StepRunResult } from './types.js';
 
 export interface DockerExecutorOptions {
   docker?: Docker;
-  /** Only these two exist on a daemon started with --bridge=none; 'none' is the default. */
+  /** Only these two exist on a daemon started with --bridge=none; 'none' is the default. A step may ask for its own. */
   network?: 'none' | 'host';
+  /** Who the container runs as: nobody (65534:65534) by default; null keeps the image's user (often root). */
+  user?: StepUser | null;
   /** SIGTERM-to-SIGKILL grace on timeout (docker stop -t). */
   stopGraceSeconds?: number;
   /** The same on cancel (abort); shorter, so a cancel reaches the container in seconds. */
@@ -50,6 +53,7 @@ export class DockerExecutor implements Executor {
   readonly name = 'docker' as const;
   private readonly docker: Docker;
   private readonly network: 'none' | 'host';
+  private readonly user: StepUser | null;
   private readonly grace: number;
   private readonly cancelGraceMs: number;
 
@@ -59,6 +63,7 @@ export class DockerExecutor implements Executor {
     if (this.network !== 'none' && this.network !== 'host') {
       throw new ExecutorError('InvalidRequest', `network must be "none" or "host", not "${String(this.network)}"`);
     }
+    this.user = opts.user === undefined ? DEFAULT_STEP_USER : opts.user;
     this.grace = opts.stopGraceSeconds ?? 2;
     this.cancelGraceMs = opts.cancelGraceMs ?? 1_000;
   }
@@ -144,7 +149,7 @@ export class DockerExecutor implements Executor {
     const imageDigest = await this.resolveImage(req.image);
     let container: Docker.Container;
     try {
-      container = await this.docker.createContainer(containerSpec(req, imageDigest, dirs, this.network));
+      container = await this.docker.createContainer(containerSpec(req, imageDigest, dirs, this.network, this.user));
     } catch (err) {
       if (statusOf(err) === 409) return undefined;
       if (statusOf(err) === 404) throw imageNotFound(req.image);
@@ -154,6 +159,7 @@ export class DockerExecutor implements Executor {
     // wipe what the winner's container is writing.
     try {
       await emptyDir(dirs.outputs);
+      if (this.user) await giveDirTo(dirs.outputs, this.user);
     } catch (err) {
       await removeContainer(container);
       throw err;

@@ -6,9 +6,10 @@ import path from 'node:path';
 import { throwIfAborted } from './abort.js';
 import { LineSplitter } from './lines.js';
 import { killStepOrphans, signalGroup } from './process-group.js';
-import { emptyDir, ensureStepDirs, stepDirs, stepEnv } from './step-env.js';
+import { emptyDir, ensureStepDirs, giveDirTo, stepDirs, stepEnv, type StepUser } from './step-env.js';
 import { defaultToolsDir } from '../../core/temporal/binary.js';
 import { PythonEnvs } from './python-env.js';
+import { unreachableFor } from './reachable.js';
 import { supervise } from './supervise.js';
 import { ExecutorError, type Executor, type StepRunRequest, type StepRunResult } from './types.js';
 
@@ -23,6 +24,12 @@ export interface ProcessExecutorOptions {
   workerEnv?: NodeJS.ProcessEnv;
   /** Where Python environments of steps that declare `python:` are built (`<toolsDir>/venvs`). */
   toolsDir?: string;
+  /**
+   * Runs steps as this uid:gid instead of the worker's own user. The composition root sets it when
+   * the worker is root and the step policy does not allow root (workers/executors.ts); a worker
+   * that is not root cannot switch users, and its steps are no more than it already is.
+   */
+  runAs?: StepUser;
 }
 
 const DEFAULT_INHERIT = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR'];
@@ -43,6 +50,7 @@ export class ProcessExecutor implements Executor {
   private readonly inherit: string[];
   private readonly workerEnv: NodeJS.ProcessEnv;
   private readonly pythonEnvs: PythonEnvs;
+  private readonly runAs?: StepUser;
 
   constructor(opts: ProcessExecutorOptions = {}) {
     this.grace = opts.killGraceMs ?? 2_000;
@@ -50,6 +58,7 @@ export class ProcessExecutor implements Executor {
     this.inherit = opts.inheritEnv ?? DEFAULT_INHERIT;
     this.workerEnv = opts.workerEnv ?? process.env;
     this.pythonEnvs = new PythonEnvs(opts.toolsDir ?? defaultToolsDir());
+    this.runAs = opts.runAs;
   }
 
   async resolveImage(): Promise<undefined> {
@@ -68,12 +77,10 @@ export class ProcessExecutor implements Executor {
     await ensureStepDirs(workDir);
     await emptyDir(dirs.outputs);
     await mkdir(dirs.work, { recursive: true });
+    const identity = await this.identity(req, dirs);
     throwIfAborted(req);
 
-    const inherited = Object.fromEntries(
-      this.inherit.flatMap((k) => (this.workerEnv[k] === undefined ? [] : [[k, this.workerEnv[k] as string]])),
-    );
-    const env: Record<string, string> = { ...inherited, ...stepEnv(req, dirs.inputs, dirs.outputs, req.codeDir) };
+    const env = identity.env;
     if (req.python && req.codeDir) {
       const venv = await this.pythonEnvs.ensure(req.codeDir, req.python.requirements, req);
       // A failed build is the step's failure: pip's own lines are the last output.
@@ -85,6 +92,7 @@ export class ProcessExecutor implements Executor {
     }
     const child = spawn(cmd, [...rest, ...req.args], {
       cwd: req.codeDir ?? dirs.work,
+      ...identity,
       env,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -125,6 +133,34 @@ export class ProcessExecutor implements Executor {
       { graceMs: this.grace, cancelGraceMs: this.cancelGraceMs, timeLeftMs: req.timeoutMs, logDrainMs: PIPE_DRAIN_MS },
     );
     return { ...result, reattached: false, durationMs: Date.now() - started };
+  }
+
+  /**
+   * The step's environment (an allow-list of the worker's variables, never its credentials) and,
+   * with runAs, its user: the work and outputs dirs are handed to that user, who gets the work dir
+   * as HOME (the worker's HOME and user names are not its own).
+   */
+  private async identity(
+    req: StepRunRequest,
+    dirs: ReturnType<typeof stepDirs>,
+  ): Promise<{ env: Record<string, string>; uid?: number; gid?: number }> {
+    const user = this.runAs;
+    const names = user ? this.inherit.filter((k) => !['HOME', 'USER', 'LOGNAME'].includes(k)) : this.inherit;
+    const inherited = Object.fromEntries(
+      names.flatMap((k) => (this.workerEnv[k] === undefined ? [] : [[k, this.workerEnv[k] as string]])),
+    );
+    if (!user) return { env: { ...inherited, ...stepEnv(req, dirs.inputs, dirs.outputs, req.codeDir) } };
+    const blocked = await unreachableFor(dirs.work, user);
+    if (blocked) {
+      throw new ExecutorError(
+        'InvalidRequest',
+        `steps run as ${user.uid}:${user.gid}, who cannot enter ${blocked}; put the data dir where that user can reach it (or allow root in the step policy)`,
+      );
+    }
+    await giveDirTo(dirs.work, user);
+    await giveDirTo(dirs.outputs, user);
+    const env = { ...inherited, HOME: dirs.work, ...stepEnv(req, dirs.inputs, dirs.outputs, req.codeDir) };
+    return { env, uid: user.uid, gid: user.gid };
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { StepRunRequest } from './types.js';
 
@@ -43,4 +43,20 @@ export function stepEnv(
     SLUICE_OUTPUTS_DIR: outputsDir,
     ...(codeDir !== undefined ? { SLUICE_CODE_DIR: codeDir } : {}),
   };
+}
+
+/** A uid:gid a step runs as, instead of the worker's own. */
+export interface StepUser {
+  uid: number;
+  gid: number;
+}
+
+/**
+ * Lets the step's user write into a directory the worker created: a root worker hands it over
+ * (chown); any other worker cannot, so it opens the directory to everyone (its parent, the
+ * step's workDir, is the worker's own and not listed by others' steps).
+ */
+export async function giveDirTo(dir: string, user: StepUser): Promise<void> {
+  if (process.getuid?.() === 0) await chown(dir, user.uid, user.gid);
+  else await chmod(dir, 0o777);
 }

@@ -49,6 +49,8 @@ export interface StepRunRequest {
   /** Process executor: run in a venv built from these requirements (a path in codeDir); docker ignores it. */
   python?: { requirements: string };
   resources: StepResources;
+  /** Docker: the step's own network, over the executor's default; the step policy allowed it. */
+  network?: 'none' | 'host';
   /** Hard limit for the step's own run time; on expiry the container/process is killed. */
   timeoutMs: number;
   /** Called with each complete log line, in order. */

@@ -5,6 +5,7 @@ import type { Config } from '../../core/config.js';
 import type { ArtifactStore } from '../../core/artifacts/store.js';
 import type { Db } from '../../core/db/connect.js';
 import type { LogStore } from '../../core/logs/store.js';
+import { resolvePolicy, type StepPolicy } from '../../core/policy/schema.js';
 
 /** The shared clients, built (and closed) by the composition root: workers/ or api/main.ts. */
 export interface AppDeps {
@@ -13,6 +14,8 @@ export interface AppDeps {
   temporal: Client;
   artifacts: ArtifactStore;
   logs: LogStore;
+  /** The step policy pipelines are applied under; by default the split API's (no process executor unless configured). */
+  policy?: StepPolicy;
 }
 
 declare module 'fastify' {
@@ -22,6 +25,7 @@ declare module 'fastify' {
     temporal: Client;
     artifacts: ArtifactStore;
     logStore: LogStore;
+    policy: StepPolicy;
   }
 }
 
@@ -33,6 +37,7 @@ export const clients = fp(
     app.decorate('temporal', deps.temporal);
     app.decorate('artifacts', deps.artifacts);
     app.decorate('logStore', deps.logs);
+    app.decorate('policy', deps.policy ?? resolvePolicy(deps.config.policy, { embedded: false }));
   },
   { name: 'sluice-clients' },
 );

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ValidationError } from '../../core/errors.js';
-import type { SpecIssue } from '../../core/pipeline/issues.js';
 import {
   applyPipeline,
   checkPipeline,
@@ -10,6 +9,9 @@ import {
   listPipelineSummaries,
   removePipeline,
 } from '../../core/pipeline/service.js';
+import { checkSpec, violationIssues } from '../../core/policy/check.js';
+import { PolicyViolationError } from '../../core/policy/errors.js';
+import type { StepPolicy } from '../../core/policy/schema.js';
 import { decodeCursor, encodeCursor } from '../lib/cursor.js';
 import { cursorQuery, pageLimit, pipelineName, problems, versionParam } from '../schemas/common.js';
 import {
@@ -24,20 +26,23 @@ import {
 
 const isYaml = (contentType: string | undefined) => YAML_TYPES.some((t) => contentType?.startsWith(t));
 /** Issue paths point into the request: `$.spec…` for a JSON body, `$…` for a YAML one. */
-const intoBody = (errors: SpecIssue[], contentType: string | undefined) =>
-  isYaml(contentType) ? errors : errors.map((e) => ({ ...e, path: e.path.replace(/^\$/, '$.spec') }));
+const intoBody = <T extends { path: string }>(issues: T[], contentType: string | undefined) =>
+  isYaml(contentType) ? issues : issues.map((e) => ({ ...e, path: e.path.replace(/^\$/, '$.spec') }));
 
-/** Checks the body's spec. */
-function checkBody(body: z.infer<typeof specBody>, contentType: string | undefined) {
+/** Checks the body's spec, then what its steps ask for against the step policy. */
+function checkBody(body: z.infer<typeof specBody>, contentType: string | undefined, policy: StepPolicy) {
   const checked = checkPipeline(body.spec);
-  if (checked.ok) return checked;
-  return { ok: false as const, errors: intoBody(checked.errors, contentType) };
+  if (!checked.ok) return { ok: false as const, errors: intoBody(checked.errors, contentType) };
+  const violations = checkSpec(policy, checked.spec);
+  if (violations.length)
+    return { ok: false as const, policy: intoBody(violationIssues(checked.spec, violations), contentType) };
+  return checked;
 }
 
 const byName = z.strictObject({ name: pipelineName });
 
 export const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { db } = app;
+  const { db, policy } = app;
   // A raw YAML document becomes `{ spec: "<text>" }`, so both forms share one schema and parser.
   app.addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_req, text, done) => done(null, { spec: text }));
 
@@ -72,11 +77,15 @@ export const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['pipelines'],
         summary: 'Create or update a pipeline from its spec (a new version only when the spec changed)',
         body: specBody,
+        description:
+          'A spec whose steps ask for more than the step policy allows is refused with 400 of type policy-violation, ' +
+          'one error per violation naming the step, its field and the `rule`.',
         response: { 200: applied, 201: applied, ...problems(400, 413) },
       },
     },
     async (req, reply) => {
-      const checked = checkBody(req.body, req.headers['content-type']);
+      const checked = checkBody(req.body, req.headers['content-type'], policy);
+      if (!checked.ok && checked.policy) throw new PolicyViolationError(checked.policy);
       if (!checked.ok) throw new ValidationError('invalid pipeline spec', checked.errors);
       const saved = await applyPipeline(db, req.actor, checked.spec).catch((err: unknown) => {
         if (err instanceof ValidationError)
@@ -93,14 +102,14 @@ export const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { role: 'viewer' },
       schema: {
         tags: ['pipelines'],
-        summary: 'Validate a spec without saving it',
+        summary: 'Validate a spec without saving it (the step policy included)',
         body: specBody,
         response: { 200: validated, ...problems(400, 413) },
       },
     },
     async (req) => {
-      const checked = checkBody(req.body, req.headers['content-type']);
-      if (!checked.ok) return { valid: false, digest: null, spec: null, errors: checked.errors };
+      const checked = checkBody(req.body, req.headers['content-type'], policy);
+      if (!checked.ok) return { valid: false, digest: null, spec: null, errors: checked.errors ?? checked.policy };
       return { valid: true, digest: checked.digest, spec: checked.spec, errors: [] };
     },
   );

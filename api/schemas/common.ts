@@ -11,7 +11,15 @@ export const problemSchema = z
     detail: z.string(),
     instance: z.string().optional(),
     requestId: z.string(),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    errors: z
+      .array(
+        z.object({
+          path: z.string(),
+          message: z.string(),
+          rule: z.string().optional().describe('the step policy rule a step breaks (type …/policy-violation)'),
+        }),
+      )
+      .optional(),
   })
   .describe('application/problem+json (RFC 9457); `errors` names each bad field');
 

@@ -36,6 +36,8 @@ export interface ContainerPlanStep extends PlanStepBase {
   /** The pipeline's code package (`sha256:<hex>`), the step's working directory. */
   code?: string;
   python?: { requirements: string };
+  /** Only when the spec asks; the executor's default (`none`) otherwise. */
+  network?: 'none' | 'host';
 }
 
 /** One variant per step kind, discriminated by `kind` (as the spec's steps are). */
@@ -113,6 +115,7 @@ function containerFields(spec: PipelineSpec, step: ContainerStepSpec, params: Re
     ...(executor !== undefined ? { executor } : {}),
     ...(spec.code !== undefined ? { code: spec.code } : {}),
     ...(step.python !== undefined ? { python: { requirements: step.python.requirements } } : {}),
+    ...(step.network !== undefined ? { network: step.network } : {}),
   };
 }
 

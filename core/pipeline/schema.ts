@@ -70,6 +70,8 @@ export const containerStepSchema = z.strictObject({
   executor: z.enum(EXECUTORS).optional(),
   /** The process executor builds a venv from these requirements; with Docker the image is the environment. */
   python: z.strictObject({ requirements: codePath }).optional(),
+  // `host` reaches every service on the worker's loopback: the step policy decides whether it is allowed.
+  network: z.enum(['none', 'host']).optional(),
 });
 export type ContainerStepSpec = z.infer<typeof containerStepSchema>;
 

@@ -19,6 +19,8 @@ export async function createApi(h: Harness, env: Record<string, string> = {}): P
     SLUICE_DATA_DIR: h.dir,
     SLUICE_TASK_QUEUE: h.taskQueue,
     SLUICE_LOG_LEVEL: 'silent',
+    // Like the embedded stack: the harness' worker runs steps as local processes.
+    SLUICE_POLICY_EXECUTORS: 'docker,process',
     ...env,
   });
   const app = await buildServer({

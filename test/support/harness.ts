@@ -11,6 +11,7 @@ import type { ArtifactStore } from '../../core/artifacts/store.js';
 import { openDb, type Db } from '../../core/db/connect.js';
 import { migrateToLatest } from '../../core/db/migrate.js';
 import { FileLogStore } from '../../core/logs/index.js';
+import { OPEN_POLICY } from '../../core/policy/schema.js';
 import { registryResolvers } from '../../core/registry/resolvers.js';
 import { createWorker, workflowsPath } from '../../workers/worker.js';
 import { quietSdkLogger, installQuietTemporalRuntime } from './temporal-runtime.js';
@@ -74,6 +75,8 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     logs: new FileLogStore(join(dir, 'logs')),
     executors: executorsFor(defaultExecutor),
     defaultExecutor,
+    // Tests of everything else may use any executor; the policy's own tests narrow it.
+    policy: OPEN_POLICY,
     workRoot: join(dir, 'work'),
     resolvers: registryResolvers(db),
   };
