@@ -4,6 +4,7 @@ import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow'
 import type { createActivities } from '../activities/index.js';
 import type { ContainerPlanStep, Plan, PlanStep } from '../core/pipeline/plan.js';
 import { NON_RETRYABLE_FAILURES } from '../core/errors.js';
+import { runGate } from './kinds/gate.js';
 import type {
   ExecuteStepInput,
   RunPipelineInput,
@@ -73,9 +74,11 @@ export function runStepKind(step: PlanStep, ctx: StepContext): Promise<StepResul
         params: ctx.plan.params,
         inputs: ctx.inputs,
       });
+    case 'gate':
+      return Promise.resolve(runGate(step, ctx));
     default: {
-      const unknownKind: never = step.kind;
-      throw new Error(`unsupported step kind '${String(unknownKind)}'`);
+      const unknownKind: never = step;
+      throw new Error(`unsupported step kind '${(unknownKind as { kind: string }).kind}'`);
     }
   }
 }

@@ -4,6 +4,7 @@ import { ExprError, parseExpr } from './expr.js';
 import { exprRefs } from './expr-eval.js';
 import { parseInputSource } from './inputs.js';
 import { jsonPath, type SpecIssue } from './issues.js';
+import { checkKindRefs } from './kinds/checks.js';
 import { checkParamValue, paramsUsedAsInputs, uriParamError } from './params.js';
 import type { PipelineSpec, StepSpec } from './schema.js';
 import { templateRefs } from './template.js';
@@ -81,6 +82,8 @@ function checkStep(spec: PipelineSpec, step: StepSpec, i: number, ids: Set<strin
       }
     }
   }
+
+  checkKindRefs(spec, step, i, report);
 
   (step.dependsOn ?? []).forEach((dep, k) => {
     const path = ['steps', i, 'dependsOn', k];

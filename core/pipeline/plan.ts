@@ -1,6 +1,7 @@
 /** Compiles a validated spec and resolved params into the JSON-serialisable plan the workflow walks. */
 import { stepDependencies, topoOrder } from './dag.js';
 import { parseExpr, type Expr } from './expr.js';
+import { gateFields, type GatePlanStep } from './kinds/gate.js';
 import { isSourceUri, parseInputSource } from './inputs.js';
 import type { ResolvedParams } from './params.js';
 import type { ContainerStepSpec, ExecutorName, PipelineSpec, StepSpec } from './schema.js';
@@ -35,7 +36,7 @@ export interface ContainerPlanStep extends PlanStepBase {
 }
 
 /** One variant per step kind, discriminated by `kind` (as the spec's steps are). */
-export type PlanStep = ContainerPlanStep;
+export type PlanStep = ContainerPlanStep | GatePlanStep;
 
 export interface Plan {
   pipeline: string;
@@ -119,9 +120,12 @@ export function compilePlan(spec: PipelineSpec, params: ResolvedParams, opts: Co
       case 'container':
         compiled.set(step.id, { ...common, ...containerFields(spec, step, params) });
         break;
+      case 'gate':
+        compiled.set(step.id, { ...common, ...gateFields(step) });
+        break;
       default: {
-        const unknownKind: never = step.kind;
-        throw new Error(`unsupported step kind '${String(unknownKind)}'`);
+        const unknownKind: never = step;
+        throw new Error(`unsupported step kind '${(unknownKind as { kind: string }).kind}'`);
       }
     }
   }

@@ -1,9 +1,12 @@
 /** Structural schema of a pipeline spec (zod). Cross-field checks (references, cycles…) live in checks.ts. */
 import { z } from 'zod';
-import { FILE_NAME, PARAM_NAME, STEP_ID, isFileName, parseInputSource } from './inputs.js';
-import { parseDuration, parseMemory } from './units.js';
+import { PARAM_NAME } from './inputs.js';
+import { parsesWith, stepBase } from './kinds/base.js';
+import { gateStepSchema } from './kinds/gate.js';
+import { parseMemory } from './units.js';
 
 export { parseDuration, parseMemory } from './units.js';
+export { stepBase } from './kinds/base.js';
 
 export const API_VERSION = 'sluice/v1';
 /** Pipeline names (and schedule names, which share the rule): they appear in workflow ids and URLs. */
@@ -12,16 +15,6 @@ export const PIPELINE_NAME_HINT = 'must be 1..63 chars of [a-z0-9-], starting wi
 export const EXECUTORS = ['docker', 'process', 'kubernetes'] as const;
 export type ExecutorName = (typeof EXECUTORS)[number];
 
-function parsesWith(parse: (v: string | number) => unknown, what: string) {
-  return z.union([z.string(), z.number()], { error: `expected a ${what} string or number` }).superRefine((v, ctx) => {
-    try {
-      parse(v);
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message });
-    }
-  });
-}
-const duration = parsesWith(parseDuration, 'duration');
 const memory = parsesWith(parseMemory, 'memory');
 const description = z.string().optional();
 
@@ -42,35 +35,6 @@ const enumParam = z.strictObject({
 });
 export const paramSchema = z.discriminatedUnion('type', [numberParam, stringParam, booleanParam, enumParam]);
 export type ParamSpec = z.infer<typeof paramSchema>;
-
-const fileName = z.string().refine(isFileName, { error: `must match ${FILE_NAME} and not be '.' or '..'` });
-const stepId = z
-  .string()
-  .regex(STEP_ID, { error: `must match ${STEP_ID}` })
-  .max(63);
-const inputSource = z.string().superRefine((v, ctx) => {
-  const ref = parseInputSource(v);
-  if (typeof ref === 'string') ctx.addIssue({ code: 'custom', message: ref });
-});
-
-const retries = z.strictObject({
-  attempts: z.number().int().min(1).default(1),
-  backoff: duration.default('1s'),
-  maxBackoff: duration.optional(),
-  coefficient: z.number().min(1).default(2),
-});
-
-/** Fields every step kind shares: identity, data flow, scheduling and retry policy. */
-const stepBase = {
-  id: stepId,
-  inputs: z.record(fileName, inputSource).optional(),
-  outputs: z.array(fileName).optional(),
-  timeout: duration.optional(),
-  retries: retries.optional(),
-  cache: z.boolean().optional(),
-  when: z.string().min(1).optional(),
-  dependsOn: z.array(z.string()).optional(),
-};
 
 // The executor sets SLUICE_* (SLUICE_PARAMS, SLUICE_INPUTS_DIR…) and overrides the step's env with them.
 const envName = z
@@ -102,7 +66,7 @@ export type ContainerStepSpec = z.infer<typeof containerStepSchema>;
 /** A new built-in step kind is one more variant here (plus its case in plan.ts). */
 export const stepSchema = z.preprocess(
   (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) && !('kind' in v) ? { ...v, kind: 'container' } : v),
-  z.discriminatedUnion('kind', [containerStepSchema]),
+  z.discriminatedUnion('kind', [containerStepSchema, gateStepSchema]),
 );
 export type StepSpec = z.infer<typeof stepSchema>;
 export type StepKind = StepSpec['kind'];
