@@ -1,5 +1,7 @@
 import type { ActivityDeps } from './deps.js';
 import { executeStepActivity } from './executeStep.js';
+import { promoteStepActivity } from './kinds/promote.js';
+import { registerStepActivity } from './kinds/register.js';
 import { recordRunActivity } from './recordRun.js';
 
 export type { ActivityDeps } from './deps.js';
@@ -9,5 +11,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     executeStep: executeStepActivity(deps),
     recordRun: recordRunActivity(deps),
+    registerStep: registerStepActivity(deps),
+    promoteStep: promoteStepActivity(deps),
   };
 }

@@ -5,6 +5,7 @@ import type { createActivities } from '../activities/index.js';
 import type { ContainerPlanStep, Plan, PlanStep } from '../core/pipeline/plan.js';
 import { NON_RETRYABLE_FAILURES } from '../core/errors.js';
 import { runGate } from './kinds/gate.js';
+import { runPromote, runRegister } from './kinds/registry.js';
 import type {
   ExecuteStepInput,
   RunPipelineInput,
@@ -76,6 +77,10 @@ export function runStepKind(step: PlanStep, ctx: StepContext): Promise<StepResul
       });
     case 'gate':
       return Promise.resolve(runGate(step, ctx));
+    case 'register':
+      return runRegister(step, ctx);
+    case 'promote':
+      return runPromote(step, ctx);
     default: {
       const unknownKind: never = step;
       throw new Error(`unsupported step kind '${(unknownKind as { kind: string }).kind}'`);

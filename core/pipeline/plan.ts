@@ -2,6 +2,8 @@
 import { stepDependencies, topoOrder } from './dag.js';
 import { parseExpr, type Expr } from './expr.js';
 import { gateFields, type GatePlanStep } from './kinds/gate.js';
+import { promoteFields, type PromotePlanStep } from './kinds/promote.js';
+import { registerFields, type RegisterPlanStep } from './kinds/register.js';
 import { isSourceUri, parseInputSource } from './inputs.js';
 import type { ResolvedParams } from './params.js';
 import type { ContainerStepSpec, ExecutorName, PipelineSpec, StepSpec } from './schema.js';
@@ -36,7 +38,7 @@ export interface ContainerPlanStep extends PlanStepBase {
 }
 
 /** One variant per step kind, discriminated by `kind` (as the spec's steps are). */
-export type PlanStep = ContainerPlanStep | GatePlanStep;
+export type PlanStep = ContainerPlanStep | GatePlanStep | RegisterPlanStep | PromotePlanStep;
 
 export interface Plan {
   pipeline: string;
@@ -122,6 +124,12 @@ export function compilePlan(spec: PipelineSpec, params: ResolvedParams, opts: Co
         break;
       case 'gate':
         compiled.set(step.id, { ...common, ...gateFields(step) });
+        break;
+      case 'register':
+        compiled.set(step.id, { ...common, ...registerFields(step, common) });
+        break;
+      case 'promote':
+        compiled.set(step.id, { ...common, ...promoteFields(step) });
         break;
       default: {
         const unknownKind: never = step;

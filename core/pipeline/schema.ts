@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { PARAM_NAME } from './inputs.js';
 import { parsesWith, stepBase } from './kinds/base.js';
 import { gateStepSchema } from './kinds/gate.js';
+import { promoteStepSchema } from './kinds/promote.js';
+import { registerStepSchema } from './kinds/register.js';
 import { parseMemory } from './units.js';
 
 export { parseDuration, parseMemory } from './units.js';
@@ -66,7 +68,7 @@ export type ContainerStepSpec = z.infer<typeof containerStepSchema>;
 /** A new built-in step kind is one more variant here (plus its case in plan.ts). */
 export const stepSchema = z.preprocess(
   (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) && !('kind' in v) ? { ...v, kind: 'container' } : v),
-  z.discriminatedUnion('kind', [containerStepSchema, gateStepSchema]),
+  z.discriminatedUnion('kind', [containerStepSchema, gateStepSchema, registerStepSchema, promoteStepSchema]),
 );
 export type StepSpec = z.infer<typeof stepSchema>;
 export type StepKind = StepSpec['kind'];

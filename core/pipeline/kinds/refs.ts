@@ -14,7 +14,7 @@ export interface KindRef {
 
 const metricKinds: StepKind[] = ['container', 'evaluate'] as StepKind[];
 
-function outputRef(path: PropertyKey[], src: string | undefined): KindRef[] {
+export function outputRef(path: PropertyKey[], src: string | undefined): KindRef[] {
   if (src === undefined) return [];
   const ref = parseInputSource(src);
   return typeof ref !== 'string' && ref.type === 'step' ? [{ path, step: ref.step, output: ref.output }] : [];
@@ -24,8 +24,14 @@ export function kindRefs(step: StepSpec): KindRef[] {
   switch (step.kind) {
     case 'gate':
       return [{ path: ['metricsFrom'], step: step.metricsFrom, kinds: metricKinds }];
+    case 'register':
+      return [
+        ...outputRef(['artifact'], step.artifact),
+        ...(step.metricsFrom ?? []).map((id, k) => ({ path: ['metricsFrom', k], step: id, kinds: metricKinds })),
+      ];
+    case 'promote':
+      return [{ path: ['from'], step: step.from, kinds: ['register'] }];
     default:
       return [];
   }
 }
-export { outputRef };

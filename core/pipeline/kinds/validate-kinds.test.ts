@@ -17,6 +17,15 @@ function base(): Doc {
         metricsFrom: 'train',
         checks: [{ metric: 'accuracy', direction: 'higher', threshold: 0.8, minGain: 0, minRelativeGain: 0.01 }],
       },
+      {
+        id: 'register',
+        kind: 'register',
+        model: 'wine',
+        artifact: 'steps.train.outputs.model.pkl',
+        metricsFrom: ['train'],
+        alias: 'challenger',
+      },
+      { id: 'promote', kind: 'promote', from: 'register', dependsOn: ['gate'] },
     ],
   };
 }
@@ -65,6 +74,37 @@ const cases: [string, (d: Doc) => void, string, string][] = [
     "unknown step 'nope'",
   ],
   ['gate: metricsFrom itself', (d) => (at(d, 'gate').metricsFrom = 'gate'), '$.steps[1].metricsFrom', 'itself'],
+  ['register: bad model name', (d) => (at(d, 'register').model = 'Wine!'), '$.steps[2].model', 'must be'],
+  ['register: missing artifact', (d) => delete at(d, 'register').artifact, '$.steps[2].artifact', ''],
+  [
+    'register: malformed artifact',
+    (d) => (at(d, 'register').artifact = 'train.model'),
+    '$.steps[2].artifact',
+    'invalid input source',
+  ],
+  [
+    'register: unknown artifact output',
+    (d) => (at(d, 'register').artifact = 'steps.train.outputs.weights'),
+    '$.steps[2].artifact',
+    "step 'train' has no output 'weights'",
+  ],
+  [
+    'register: unknown metricsFrom',
+    (d) => (at(d, 'register').metricsFrom = ['train', 'zz']),
+    '$.steps[2].metricsFrom[1]',
+    "unknown step 'zz'",
+  ],
+  ['register: reserved alias', (d) => (at(d, 'register').alias = 'latest'), '$.steps[2].alias', 'newest'],
+  ['register: bad alias', (d) => (at(d, 'register').alias = 'Champ ion'), '$.steps[2].alias', 'must be'],
+  ['promote: missing from', (d) => delete at(d, 'promote').from, '$.steps[3].from', ''],
+  ['promote: from an unknown step', (d) => (at(d, 'promote').from = 'zz'), '$.steps[3].from', "unknown step 'zz'"],
+  [
+    'promote: from a step that is not a register step',
+    (d) => (at(d, 'promote').from = 'gate'),
+    '$.steps[3].from',
+    'expected register',
+  ],
+  ['promote: bad alias', (d) => (at(d, 'promote').alias = 'latest'), '$.steps[3].alias', 'newest'],
 ];
 
 describe('built-in kinds: invalid specs name the field', () => {
@@ -86,6 +126,21 @@ describe('built-in kinds: compiled plan', () => {
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
   const plan = compilePlan(parsed.spec, {}, { version: 1 });
   const byId = Object.fromEntries(plan.steps.map((s) => [s.id, s]));
+
+  it('register resolves its artifact as an input, promote defaults to champion and follows its register step', () => {
+    expect(byId.register).toMatchObject({
+      kind: 'register',
+      model: 'wine',
+      inputs: { artifact: { type: 'step', step: 'train', output: 'model.pkl' } },
+      dependsOn: ['train'],
+    });
+    expect(byId.promote).toMatchObject({
+      kind: 'promote',
+      from: 'register',
+      alias: 'champion',
+      dependsOn: ['gate', 'register'],
+    });
+  });
 
   it('a gate depends on the step whose metrics it reads, with its checks defaulted', () => {
     expect(byId.gate).toMatchObject({ kind: 'gate', metricsFrom: 'train', dependsOn: ['train'] });
