@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { getRun, getRunSteps } from '../core/runs/projection.js';
+import { listRuns } from '../core/runs/queries.js';
+import { SluiceOutcomeKey } from '../core/temporal/search-attributes.js';
+import { workflowIdFor } from '../core/runs/ids.js';
 import { useHarness } from './support/harness.js';
 import { planFrom, runInput, runToEnd } from './support/workflow-runs.js';
 
@@ -85,6 +88,15 @@ describe('the gate kind on a real worker', () => {
     });
     expect(steps.deploy).toMatchObject({ status: 'skipped' });
     expect(steps.deploy!.skip_reason).toContain('accuracy 0.71 < threshold 0.85');
+
+    // The outcome is filterable in the run list and in the Temporal UI.
+    const listed = await listRuns(h.db, { outcome: 'not-promoted', pipeline: 'gated', limit: 50 });
+    expect(listed.map((r) => r.id)).toContain(input.runId);
+    expect(
+      (await listRuns(h.db, { outcome: 'promoted', pipeline: 'gated', limit: 50 })).map((r) => r.id),
+    ).not.toContain(input.runId);
+    const described = await h.client.workflow.getHandle(workflowIdFor(input.runId)).describe();
+    expect(described.typedSearchAttributes.get(SluiceOutcomeKey)).toBe('not-promoted');
   });
 
   it('a missing metric fails the step with the metric named', async () => {
