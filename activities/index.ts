@@ -1,6 +1,8 @@
 import type { ActivityDeps } from './deps.js';
 import { executeStepActivity } from './executeStep.js';
 import { ingestActivity } from './kinds/ingest.js';
+import { promoteStepActivity } from './kinds/promote.js';
+import { registerStepActivity } from './kinds/register.js';
 import { recordRunActivity } from './recordRun.js';
 
 export type { ActivityDeps } from './deps.js';
@@ -11,5 +13,7 @@ export function createActivities(deps: ActivityDeps) {
     executeStep: executeStepActivity(deps),
     recordRun: recordRunActivity(deps),
     ingest: ingestActivity(deps),
+    registerStep: registerStepActivity(deps),
+    promoteStep: promoteStepActivity(deps),
   };
 }

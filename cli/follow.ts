@@ -58,6 +58,7 @@ export function printOutcome(run: RunView): void {
     run.startedAt && run.finishedAt ? ` in ${duration(Date.parse(run.finishedAt) - Date.parse(run.startedAt))}` : '';
   const why = run.error?.split('\n')[0]?.replace(TAIL_MARKER, '');
   out(`run ${colors.bold(run.id)} ${status(run.status)}${took}${why ? `: ${why}` : ''}`);
+  if (run.outcome) out(`outcome: ${colors.bold(run.outcome)}${run.outcomeReason ? ` (${run.outcomeReason})` : ''}`);
 }
 
 /** The last lines of a step's log; when the log cannot be read, those the run's failure message carries. */

@@ -1,7 +1,7 @@
 // The API's shapes as the CLI reads them: the same definitions the API answers with.
 export type { RunView, StepView } from '../core/runs/views.js';
 export type { ScheduleView } from '../core/schedules/view.js';
-export { RUN_STATUSES, isActiveRun } from '../core/runs/status.js';
+export { RUN_OUTCOMES, RUN_STATUSES, isActiveRun } from '../core/runs/status.js';
 export type { Model } from '../core/registry/models/models.js';
 export type { ModelVersion } from '../core/registry/models/versions-read.js';
 export type { AliasMove } from '../core/registry/models/aliases.js';

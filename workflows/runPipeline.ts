@@ -9,7 +9,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { SluiceRunIdKey } from '../core/temporal/search-attributes.js';
+import { SluiceOutcomeKey, SluiceRunIdKey } from '../core/temporal/search-attributes.js';
 import type { createActivities } from '../activities/index.js';
 import type { PlanStep } from '../core/pipeline/plan.js';
 import { FailureType } from '../core/errors.js';
@@ -113,6 +113,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunProgress>
     if (r.outcome) {
       status.outcome = r.outcome;
       status.outcomeReason = r.outcomeReason ?? r.haltReason;
+      upsertSearchAttributes([{ key: SluiceOutcomeKey, value: r.outcome }]);
     }
   };
 

@@ -5,6 +5,8 @@ import type { createActivities } from '../activities/index.js';
 import type { ContainerPlanStep, Plan, PlanStep } from '../core/pipeline/plan.js';
 import { NON_RETRYABLE_FAILURES } from '../core/errors.js';
 import { runIngest } from './kinds/ingest.js';
+import { runGate } from './kinds/gate.js';
+import { runPromote, runRegister } from './kinds/registry.js';
 import type {
   ExecuteStepInput,
   RunPipelineInput,
@@ -76,9 +78,15 @@ export function runStepKind(step: PlanStep, ctx: StepContext): Promise<StepResul
       });
     case 'ingest':
       return runIngest(step, ctx);
+    case 'gate':
+      return Promise.resolve(runGate(step, ctx));
+    case 'register':
+      return runRegister(step, ctx);
+    case 'promote':
+      return runPromote(step, ctx);
     default: {
-      const unknown: never = step;
-      throw new Error(`unsupported step kind '${(unknown as PlanStep).kind}'`);
+      const unknownKind: never = step;
+      throw new Error(`unsupported step kind '${(unknownKind as { kind: string }).kind}'`);
     }
   }
 }

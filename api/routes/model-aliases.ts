@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { rollbackAlias } from '../../core/registry/models/alias-history.js';
 import { deleteAlias, listAliases, setAlias } from '../../core/registry/models/aliases.js';
 import { problems } from '../schemas/common.js';
 import { aliasName, aliasSchema, modelName, versionNumber, versionSchema } from '../schemas/registry.js';
@@ -71,5 +72,27 @@ export const modelAliasRoutes: FastifyPluginAsyncZod = async (app) => {
       await deleteAlias(db, req.params.name, req.params.alias, req.actor);
       return reply.code(204).send(null);
     },
+  );
+
+  app.post(
+    '/models/:name/aliases/:alias/rollback',
+    {
+      config: { role: 'operator' },
+      schema: {
+        tags: ['models'],
+        summary: 'Move an alias back to the version it pointed at before its last move (409 when there was none)',
+        params: aliasParams,
+        response: {
+          200: z.object({
+            model: z.string(),
+            alias: z.string(),
+            version: z.number().int(),
+            rolledBackFrom: z.number().int(),
+          }),
+          ...problems(404, 409),
+        },
+      },
+    },
+    async (req) => rollbackAlias(db, req.params.name, req.params.alias, req.actor),
   );
 };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { runStatusSchema } from '../../core/runs/views.js';
+import { runOutcomeSchema, runStatusSchema } from '../../core/runs/views.js';
 import { cursorQuery, pageLimit, pipelineParams, plainText, timeQuery, versionInt } from './common.js';
 
 export {
@@ -23,6 +23,7 @@ export const startBody = {
 export const runListQuery = z.strictObject({
   pipeline: plainText(200).optional(),
   status: runStatusSchema.optional(),
+  outcome: runOutcomeSchema.optional().describe('what the run decided: promoted, not-promoted or rejected'),
   trigger: plainText(200).optional(),
   since: timeQuery.optional().describe('created at or after'),
   until: timeQuery.optional().describe('created before'),

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { collectParam, contextOf } from '../context.js';
 import { followRun, printFailedSteps, printOutcome } from '../follow.js';
 import { ago, colors, duration, out, printJson, status, table } from '../output.js';
-import { RUN_STATUSES, isActiveRun, type RunView } from '../types.js';
+import { RUN_OUTCOMES, RUN_STATUSES, isActiveRun, type RunView } from '../types.js';
 
 /** Shared by `run --follow`, `runs retry --follow`: exit 1 unless the run succeeded. */
 async function startAndMaybeFollow(c: Command, started: RunView, follow: boolean): Promise<void> {
@@ -70,6 +70,7 @@ export function runsCommands(): Command {
     .option('--pipeline <name>')
     .option('--trigger <trigger>', 'api, retry or schedule')
     .addOption(new Option('--status <status>').choices(RUN_STATUSES))
+    .addOption(new Option('--outcome <outcome>', 'what the run decided').choices(RUN_OUTCOMES))
     .option('--since <time>', 'ISO-8601')
     .option('--until <time>', 'ISO-8601')
     .option('--limit <n>', 'page size (max 200)', '20')
@@ -79,8 +80,16 @@ export function runsCommands(): Command {
       const r = await client.json<{ items: RunView[]; nextCursor: string | null }>('GET', '/v1/runs', { query: o });
       if (json) return printJson(r);
       table(
-        ['ID', 'PIPELINE', 'VERSION', 'STATUS', 'TRIGGER', 'CREATED'],
-        r.items.map((x) => [x.id, x.pipeline, String(x.version), x.status, x.trigger, ago(x.createdAt)]),
+        ['ID', 'PIPELINE', 'VERSION', 'STATUS', 'OUTCOME', 'TRIGGER', 'CREATED'],
+        r.items.map((x) => [
+          x.id,
+          x.pipeline,
+          String(x.version),
+          x.status,
+          x.outcome ?? '',
+          x.trigger,
+          ago(x.createdAt),
+        ]),
         { 3: status },
       );
       if (r.nextCursor) out(colors.dim(`more: --cursor ${r.nextCursor}`));

@@ -5,6 +5,7 @@ import { exprRefs } from './expr-eval.js';
 import { parseInputSource } from './inputs.js';
 import { jsonPath, type SpecIssue } from './issues.js';
 import { checkIngestStep, INGEST_OUTPUTS } from './kinds/ingest.js';
+import { checkKindRefs } from './kinds/checks.js';
 import { checkParamValue, paramsUsedAsInputs, uriParamError } from './params.js';
 import type { PipelineSpec, StepSpec } from './schema.js';
 import { templateRefs } from './template.js';
@@ -90,6 +91,7 @@ function checkStep(spec: PipelineSpec, step: StepSpec, i: number, ids: Set<strin
   }
 
   if (step.kind === 'ingest') checkIngestStep(step, i, (id) => outputsOf(spec.steps.find((s) => s.id === id)), report);
+  checkKindRefs(spec, step, i, report);
 
   (step.dependsOn ?? []).forEach((dep, k) => {
     const path = ['steps', i, 'dependsOn', k];

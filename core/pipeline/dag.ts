@@ -3,6 +3,7 @@ import { parseExpr } from './expr.js';
 import { exprSteps } from './expr-eval.js';
 import { parseInputSource } from './inputs.js';
 import { ingestDependencies } from './kinds/ingest.js';
+import { kindRefs } from './kinds/refs.js';
 import type { StepSpec } from './schema.js';
 
 /** Explicit `dependsOn` + producers of its inputs + steps its `when` reads; deduplicated, sorted. */
@@ -13,6 +14,7 @@ export function stepDependencies(step: StepSpec): string[] {
     if (typeof ref !== 'string' && ref.type === 'step') deps.add(ref.step);
   }
   if (step.kind === 'ingest') for (const d of ingestDependencies(step)) deps.add(d);
+  for (const ref of kindRefs(step)) deps.add(ref.step);
   if (step.when !== undefined) {
     try {
       for (const id of exprSteps(parseExpr(step.when))) deps.add(id);

@@ -52,6 +52,7 @@ function compile(yaml: string, given: Record<string, unknown> = {}, cache?: bool
   if (!params.ok) throw new Error(JSON.stringify(params.errors));
   return compilePlan(parsed.spec, params.params, { version: 7, ...(cache !== undefined ? { cache } : {}) });
 }
+// Container steps here unless a test narrows otherwise.
 const byId = (steps: PlanStep[]) => Object.fromEntries(steps.map((s) => [s.id, s as ContainerPlanStep]));
 
 describe('compilePlan', () => {

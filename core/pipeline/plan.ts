@@ -2,6 +2,9 @@
 import { stepDependencies, topoOrder } from './dag.js';
 import { parseExpr, type Expr } from './expr.js';
 import { ingestFields, type IngestPlanStep } from './kinds/ingest.js';
+import { gateFields, type GatePlanStep } from './kinds/gate.js';
+import { promoteFields, type PromotePlanStep } from './kinds/promote.js';
+import { registerFields, type RegisterPlanStep } from './kinds/register.js';
 import { isSourceUri, parseInputSource } from './inputs.js';
 import type { ResolvedParams } from './params.js';
 import type { ContainerStepSpec, ExecutorName, PipelineSpec, StepSpec } from './schema.js';
@@ -41,7 +44,7 @@ export interface ContainerPlanStep extends PlanStepBase {
 }
 
 /** One variant per step kind, discriminated by `kind` (as the spec's steps are). */
-export type PlanStep = ContainerPlanStep | IngestPlanStep;
+export type PlanStep = ContainerPlanStep | IngestPlanStep | GatePlanStep | RegisterPlanStep | PromotePlanStep;
 
 export interface Plan {
   pipeline: string;
@@ -131,9 +134,18 @@ export function compilePlan(spec: PipelineSpec, params: ResolvedParams, opts: Co
       case 'ingest':
         compiled.set(step.id, { ...common, ...ingestFields(step) });
         break;
+      case 'gate':
+        compiled.set(step.id, { ...common, ...gateFields(step) });
+        break;
+      case 'register':
+        compiled.set(step.id, { ...common, ...registerFields(step, common) });
+        break;
+      case 'promote':
+        compiled.set(step.id, { ...common, ...promoteFields(step) });
+        break;
       default: {
-        const unknown: never = step;
-        throw new Error(`unsupported step kind '${(unknown as StepSpec).kind}'`);
+        const unknownKind: never = step;
+        throw new Error(`unsupported step kind '${(unknownKind as { kind: string }).kind}'`);
       }
     }
   }

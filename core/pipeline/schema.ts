@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { PARAM_NAME } from './inputs.js';
 import { parsesWith, stepBase } from './kinds/base.js';
 import { ingestStepSchema } from './kinds/ingest.js';
+import { gateStepSchema } from './kinds/gate.js';
+import { promoteStepSchema } from './kinds/promote.js';
+import { registerStepSchema } from './kinds/register.js';
 import { parseMemory } from './units.js';
 
 export { stepBase } from './kinds/base.js';
@@ -78,7 +81,13 @@ export type ContainerStepSpec = z.infer<typeof containerStepSchema>;
 /** A new built-in step kind is one more variant here (plus its case in plan.ts). */
 export const stepSchema = z.preprocess(
   (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) && !('kind' in v) ? { ...v, kind: 'container' } : v),
-  z.discriminatedUnion('kind', [containerStepSchema, ingestStepSchema]),
+  z.discriminatedUnion('kind', [
+    containerStepSchema,
+    ingestStepSchema,
+    gateStepSchema,
+    registerStepSchema,
+    promoteStepSchema,
+  ]),
 );
 export type StepSpec = z.infer<typeof stepSchema>;
 export type StepKind = StepSpec['kind'];

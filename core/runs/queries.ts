@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/connect.js';
 import type { RunRow, RunStepRow } from '../db/tables/runs.js';
-import { ACTIVE_RUN_STATUSES, type RunStatus } from './status.js';
+import { ACTIVE_RUN_STATUSES, type RunOutcome, type RunStatus } from './status.js';
 import type { RunProjection } from './projection.js';
 
 /** What the API (not the workflow) writes when it starts a run. */
@@ -117,6 +117,7 @@ export async function getRunWithSteps(db: Db, id: string): Promise<RunWithSteps 
 export interface RunFilter {
   pipeline?: string;
   status?: RunStatus;
+  outcome?: RunOutcome;
   trigger?: string;
   since?: Date;
   until?: Date;
@@ -133,6 +134,7 @@ export async function listRuns(db: Db, f: RunFilter) {
     .select(sql<string>`created_at::text`.as('cursor_at'));
   if (f.pipeline) q = q.where('pipeline', '=', f.pipeline);
   if (f.status) q = q.where('status', '=', f.status);
+  if (f.outcome) q = q.where('outcome', '=', f.outcome);
   if (f.trigger) q = q.where('trigger', '=', f.trigger);
   if (f.since) q = q.where('created_at', '>=', f.since);
   if (f.until) q = q.where('created_at', '<', f.until);

@@ -8,10 +8,13 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 export const PipelineNameKey = defineSearchAttributeKey('PipelineName', SearchAttributeType.KEYWORD);
 export const SluiceRunIdKey = defineSearchAttributeKey('SluiceRunId', SearchAttributeType.KEYWORD);
 export const TriggerKey = defineSearchAttributeKey('Trigger', SearchAttributeType.KEYWORD);
+/** promoted | not-promoted | rejected, upserted when a step decides the run's outcome. */
+export const SluiceOutcomeKey = defineSearchAttributeKey('SluiceOutcome', SearchAttributeType.KEYWORD);
 
 /** name=Type pairs for `temporal server start-dev --search-attribute`. */
 export const SEARCH_ATTRIBUTES: Record<string, 'Keyword'> = {
   [PipelineNameKey.name]: 'Keyword',
   [SluiceRunIdKey.name]: 'Keyword',
   [TriggerKey.name]: 'Keyword',
+  [SluiceOutcomeKey.name]: 'Keyword',
 };

@@ -101,6 +101,12 @@ export const REGISTRY_ROUTES: RouteCase[] = [
     url: '/v1/models/m/aliases/champion',
     role: 'operator',
   },
+  {
+    method: 'POST',
+    path: '/v1/models/{name}/aliases/{alias}/rollback',
+    url: '/v1/models/m/aliases/champion/rollback',
+    role: 'operator',
+  },
   { method: 'POST', path: '/v1/datasets', url: '/v1/datasets', role: 'operator' },
   { method: 'GET', path: '/v1/datasets', url: '/v1/datasets', role: 'viewer' },
   { method: 'GET', path: '/v1/datasets/{name}', url: '/v1/datasets/d', role: 'viewer' },

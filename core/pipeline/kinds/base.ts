@@ -15,11 +15,11 @@ export function parsesWith(parse: (v: string | number) => unknown, what: string)
 export const duration = parsesWith(parseDuration, 'duration');
 
 const fileName = z.string().refine(isFileName, { error: `must match ${FILE_NAME} and not be '.' or '..'` });
-const stepId = z
+export const stepId = z
   .string()
   .regex(STEP_ID, { error: `must match ${STEP_ID}` })
   .max(63);
-const inputSource = z.string().superRefine((v, ctx) => {
+export const inputSource = z.string().superRefine((v, ctx) => {
   const ref = parseInputSource(v);
   if (typeof ref === 'string') ctx.addIssue({ code: 'custom', message: ref });
 });
