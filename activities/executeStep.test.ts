@@ -81,7 +81,7 @@ steps:
     image: fake
     env: { CASE: ${uniqueId('case')} }
     outputs: [model.txt]${extra}
-`).steps[0]!;
+`).steps[0] as ContainerPlanStep;
 }
 
 async function newRun(step: ContainerPlanStep): Promise<ExecuteStepInput> {

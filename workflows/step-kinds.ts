@@ -3,6 +3,7 @@
 import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import type { ContainerPlanStep, Plan, PlanStep } from '../core/pipeline/plan.js';
+import { runApprove } from './kinds/approve.js';
 import { NON_RETRYABLE_FAILURES } from '../core/errors.js';
 import type {
   ExecuteStepInput,
@@ -73,9 +74,11 @@ export function runStepKind(step: PlanStep, ctx: StepContext): Promise<StepResul
         params: ctx.plan.params,
         inputs: ctx.inputs,
       });
+    case 'approve':
+      return runApprove(step, ctx);
     default: {
-      const unknownKind: never = step.kind;
-      throw new Error(`unsupported step kind '${String(unknownKind)}'`);
+      const unknown: never = step;
+      throw new Error(`unsupported step kind '${(unknown as PlanStep).kind}'`);
     }
   }
 }

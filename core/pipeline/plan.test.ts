@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { evalWhen } from './expr-eval.js';
 import { resolveParams } from './params.js';
-import { compilePlan, type PlanStep } from './plan.js';
+import { compilePlan, type ContainerPlanStep, type PlanStep } from './plan.js';
 import { parsePipelineSpec } from './validate.js';
 
 const DIAMOND = `
@@ -52,7 +52,8 @@ function compile(yaml: string, given: Record<string, unknown> = {}, cache?: bool
   if (!params.ok) throw new Error(JSON.stringify(params.errors));
   return compilePlan(parsed.spec, params.params, { version: 7, ...(cache !== undefined ? { cache } : {}) });
 }
-const byId = (steps: PlanStep[]) => Object.fromEntries(steps.map((s) => [s.id, s]));
+// The DIAMOND's steps are all containers.
+const byId = (steps: PlanStep[]) => Object.fromEntries(steps.map((s) => [s.id, s as ContainerPlanStep]));
 
 describe('compilePlan', () => {
   const plan = compile(DIAMOND, { mode: 'full' });

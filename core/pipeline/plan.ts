@@ -5,6 +5,7 @@ import { isSourceUri, parseInputSource } from './inputs.js';
 import type { ResolvedParams } from './params.js';
 import type { ContainerStepSpec, ExecutorName, PipelineSpec, StepSpec } from './schema.js';
 import { renderTemplate } from './template.js';
+import { approveFields, type ApprovePlanStep } from './kinds/approve.js';
 import { parseDuration, parseMemory } from './units.js';
 
 export type InputSource = { type: 'step'; step: string; output: string } | { type: 'uri'; uri: string };
@@ -35,7 +36,7 @@ export interface ContainerPlanStep extends PlanStepBase {
 }
 
 /** One variant per step kind, discriminated by `kind` (as the spec's steps are). */
-export type PlanStep = ContainerPlanStep;
+export type PlanStep = ContainerPlanStep | ApprovePlanStep;
 
 export interface Plan {
   pipeline: string;
@@ -119,9 +120,12 @@ export function compilePlan(spec: PipelineSpec, params: ResolvedParams, opts: Co
       case 'container':
         compiled.set(step.id, { ...common, ...containerFields(spec, step, params) });
         break;
+      case 'approve':
+        compiled.set(step.id, { ...common, ...approveFields(step) });
+        break;
       default: {
-        const unknownKind: never = step.kind;
-        throw new Error(`unsupported step kind '${String(unknownKind)}'`);
+        const unknown: never = step;
+        throw new Error(`unsupported step kind '${(unknown as StepSpec).kind}'`);
       }
     }
   }

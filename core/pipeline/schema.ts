@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { FILE_NAME, PARAM_NAME, STEP_ID, isFileName, parseInputSource } from './inputs.js';
 import { parseDuration, parseMemory } from './units.js';
+import { approveStepShape } from './kinds/approve.js';
 
 export { parseDuration, parseMemory } from './units.js';
 
@@ -102,7 +103,7 @@ export type ContainerStepSpec = z.infer<typeof containerStepSchema>;
 /** A new built-in step kind is one more variant here (plus its case in plan.ts). */
 export const stepSchema = z.preprocess(
   (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) && !('kind' in v) ? { ...v, kind: 'container' } : v),
-  z.discriminatedUnion('kind', [containerStepSchema]),
+  z.discriminatedUnion('kind', [containerStepSchema, z.strictObject({ ...stepBase, ...approveStepShape })]),
 );
 export type StepSpec = z.infer<typeof stepSchema>;
 export type StepKind = StepSpec['kind'];

@@ -8,10 +8,13 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 export const PipelineNameKey = defineSearchAttributeKey('PipelineName', SearchAttributeType.KEYWORD);
 export const SluiceRunIdKey = defineSearchAttributeKey('SluiceRunId', SearchAttributeType.KEYWORD);
 export const TriggerKey = defineSearchAttributeKey('Trigger', SearchAttributeType.KEYWORD);
+/** `waiting` while a run waits for a person (an approve step), `running` once it goes on. */
+export const SluiceStatusKey = defineSearchAttributeKey('SluiceStatus', SearchAttributeType.KEYWORD);
 
 /** name=Type pairs for `temporal server start-dev --search-attribute`. */
 export const SEARCH_ATTRIBUTES: Record<string, 'Keyword'> = {
   [PipelineNameKey.name]: 'Keyword',
   [SluiceRunIdKey.name]: 'Keyword',
   [TriggerKey.name]: 'Keyword',
+  [SluiceStatusKey.name]: 'Keyword',
 };
