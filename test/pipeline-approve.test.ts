@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApi, expectProblem, useApi, type ApiHarness } from './support/api.js';
 import { apply, startRun, waitForRun, type RunBody } from './support/api-runs.js';
@@ -55,6 +57,20 @@ const decide = (
   });
 
 const step = (run: Run, id: string): Step => run.steps.find((s) => s.id === id)!;
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** The CLI as a user runs it: a child process against the API's address. */
+const sluice = (api: string, key: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+  new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [join(root, 'bin/sluice.js'), ...args],
+      { cwd: root, timeout: 60_000, env: { PATH: process.env.PATH, SLUICE_API_URL: api, SLUICE_API_KEY: key } },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    );
+  });
 
 describe('approve steps', () => {
   const api = useApi({ worker: true });
@@ -139,6 +155,25 @@ describe('approve steps', () => {
     },
     120_000,
   );
+
+  it('the CLI lists waiting runs and approves the one step that awaits approval', async () => {
+    const url = await api.app.listen({ host: '127.0.0.1', port: 0 });
+    const waiting = await startWaiting(api);
+    const ls = await sluice(url, api.keys.viewer, ['runs', 'ls', '--status', 'waiting', '--limit', '200']);
+    expect(ls.code, ls.stderr).toBe(0);
+    expect(ls.stdout).toMatch(new RegExp(`${waiting.id}.*waiting`));
+    const refused = await sluice(url, api.keys.admin, ['approve', waiting.id, 'a']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('not an approve step');
+    const ok = await sluice(url, api.keys.admin, ['approve', waiting.id, '-m', 'ship it']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain(`approved step approve of run ${waiting.id}`);
+    const done = (await waitForRun(api, waiting.id, undefined, 60_000)) as Run;
+    expect(step(done, 'approve').details).toMatchObject({ decision: 'approved', by: 'test-admin', comment: 'ship it' });
+    const none = await sluice(url, api.keys.admin, ['approve', waiting.id, '--reject']);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('no step awaiting approval');
+  }, 120_000);
 });
 
 describe('approve steps: a worker SIGKILLed while the run waits', () => {
