@@ -10,6 +10,7 @@ import { dbTargets, openMigrated, type OpenedDb } from './support/databases.js';
 import { createHarness, type Harness } from './support/harness.js';
 import { testServices, uniqueId } from './support/services.js';
 import { spawnWorkerProcess } from './support/worker-process.js';
+import { SluiceStatusKey } from '../core/temporal/search-attributes.js';
 
 type Step = RunBody['steps'][number] & { details: Record<string, unknown> | null; skipReason: string | null };
 type Run = Omit<RunBody, 'steps'> & { outcome: string | null; outcomeReason: string | null; steps: Step[] };
@@ -80,6 +81,8 @@ describe('approve steps', () => {
     expect(step(waiting, 'approve').status).toBe('awaiting-approval');
     expect(step(waiting, 'approve').details).toMatchObject({ message: 'Promote the challenger?', onTimeout: 'reject' });
     expect(step(waiting, 'after').status).toBe('pending');
+    const wf = api.h.client.workflow.getHandle((waiting as unknown as { workflowId: string }).workflowId);
+    expect((await wf.describe()).typedSearchAttributes.get(SluiceStatusKey)).toBe('waiting');
     const listed = await api.call('viewer', { method: 'GET', url: '/v1/runs?status=waiting&limit=200' });
     expect(listed.json().items.map((r: { id: string }) => r.id)).toContain(waiting.id);
 
