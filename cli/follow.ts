@@ -1,3 +1,4 @@
+import { approveCommand } from '../core/runs/approval-update.js';
 import type { ApiClient } from './client.js';
 import { colors, duration, out, status } from './output.js';
 import { isActiveRun, type RunView, type StepView } from './types.js';
@@ -15,6 +16,7 @@ const ICONS: Record<string, string> = {
   failed: colors.red('✗'),
   skipped: colors.dim('–'),
   cancelled: colors.yellow('■'),
+  'awaiting-approval': colors.magenta('?'),
 };
 
 function describeStep(s: StepView): string {
@@ -45,7 +47,12 @@ export async function followRun(client: ApiClient, runId: string, quiet = false)
       const key = `${s.status}/${s.attempt}`;
       if (seen.get(s.id) === key || s.status === 'pending') continue;
       seen.set(s.id, key);
-      if (!quiet) out(`  ${ICONS[s.status] ?? ' '} ${s.id.padEnd(width.id)}  ${describeStep(s)}`);
+      if (quiet) continue;
+      out(`  ${ICONS[s.status] ?? ' '} ${s.id.padEnd(width.id)}  ${describeStep(s)}`);
+      if (s.status === 'awaiting-approval') {
+        const msg = typeof s.details?.message === 'string' ? `${s.details.message} ` : '';
+        out(`    ${msg}${colors.dim(`approve: ${approveCommand(run.id, s.id)}  (or --reject)`)}`);
+      }
     }
     // The live status can end a moment before the stored times land; wait a few polls for them.
     if (!isActiveRun(run.status) && (run.finishedAt || ++settling > SETTLE_POLLS)) return run;

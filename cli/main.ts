@@ -10,6 +10,7 @@ import { eventsCommand } from './commands/events.js';
 import { datasetCommands } from './commands/datasets.js';
 import { lineageCommand } from './commands/lineage.js';
 import { modelCommands } from './commands/models.js';
+import { approveCommand } from './commands/approve.js';
 
 function buildProgram(): Command {
   const program = new Command('sluice')
@@ -21,6 +22,7 @@ function buildProgram(): Command {
   program.addCommand(pipelineCommands());
   program.addCommand(runCommand());
   program.addCommand(runsCommands());
+  program.addCommand(approveCommand());
   program.addCommand(logsCommand());
   program.addCommand(scheduleCommands());
   program.addCommand(keyCommands());

@@ -42,6 +42,8 @@ describe('outage: the API killed between the run row and the workflow start', ()
       SLUICE_DATA_DIR: join(dir, 'api'),
       SLUICE_LOG_LEVEL: 'warn',
       SLUICE_RATE_LIMIT_PER_MINUTE: '0',
+      // The count step is a local process, which a split API accepts only when its step policy allows it.
+      SLUICE_POLICY_EXECUTORS: 'docker,process',
     };
     key = (await issueKey(pg.db, { name: 'outage', role: 'operator' })).key;
     port = await freePort();

@@ -40,8 +40,14 @@ export interface Stack {
  * DB (PGlite unless DATABASE_URL), migrations, a worker and the API, in this process.
  * On failure part-way, whatever was started is stopped again.
  */
-export async function startStack(config: Readonly<Config>, progress: Progress): Promise<Stack> {
+export async function startStack(
+  config: Readonly<Config>,
+  progress: Progress,
+  /** Aborted (a stop signal during start-up): what was started is stopped again, and it rejects. */
+  signal?: AbortSignal,
+): Promise<Stack> {
   const stops: Array<() => Promise<unknown>> = [];
+  const checkpoint = () => signal?.throwIfAborted();
   const stop = async () => {
     for (const s of stops.reverse()) {
       try {
@@ -77,6 +83,7 @@ export async function startStack(config: Readonly<Config>, progress: Progress): 
       stops.push(() => dev!.stop());
       temporalAddress = dev.address;
     }
+    checkpoint();
 
     progress(
       config.databaseUrl ? 'connecting to PostgreSQL' : `opening embedded PGlite in ${join(config.dataDir, 'pglite')}`,
@@ -93,6 +100,7 @@ export async function startStack(config: Readonly<Config>, progress: Progress): 
     );
 
     // With PostgreSQL the worker gets its own pool with asynchronous commits (see DbTarget).
+    checkpoint();
     const workerDb = config.databaseUrl ? await openDb({ ...dbTarget(config), asyncCommit: true }) : db;
     if (workerDb !== db) stops.push(() => workerDb.destroy());
     // One developer's machine: the process executor is allowed here unless the policy says otherwise.
@@ -110,6 +118,7 @@ export async function startStack(config: Readonly<Config>, progress: Progress): 
     const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
     stops.push(() => nativeConnection.close());
 
+    checkpoint();
     progress('bundling workflows and starting the worker');
     const worker = await createWorker({
       connection: nativeConnection,
@@ -124,9 +133,11 @@ export async function startStack(config: Readonly<Config>, progress: Progress): 
       await running;
     });
 
+    checkpoint();
     const server = await buildServer({ config, db, temporal, artifacts: deps.artifacts, logs: deps.logs, policy });
     const apiUrl = await listen(server, config.api.host, config.api.port);
     stops.push(() => server.close());
+    checkpoint();
 
     return {
       apiUrl,

@@ -15,6 +15,7 @@ import type { PlanStep } from '../core/pipeline/plan.js';
 import { FailureType } from '../core/errors.js';
 import { failureMessage, inputRefs, pickSteps, runIdFromWorkflowId } from './step-helpers.js';
 import { recordsItself, runStepKind } from './step-kinds.js';
+import { handleApprovals } from './kinds/approve.js';
 import type { RunPipelineInput, RunProgress, StepProgress, StepResult } from '../core/runs/contract.js';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -58,6 +59,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunProgress>
     steps: [...steps.values()],
   };
   setHandler(statusQuery, () => status);
+  handleApprovals(input, steps);
 
   // Steps no activity records (skipped, reused, cancelled before starting, or of a kind the
   // workflow runs) are projected with the run's records; container steps record themselves.

@@ -3,6 +3,7 @@
 import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import type { ContainerPlanStep, Plan, PlanStep } from '../core/pipeline/plan.js';
+import { runApprove } from './kinds/approve.js';
 import { NON_RETRYABLE_FAILURES } from '../core/errors.js';
 import { runIngest } from './kinds/ingest.js';
 import { runGate } from './kinds/gate.js';
@@ -84,6 +85,8 @@ export function runStepKind(step: PlanStep, ctx: StepContext): Promise<StepResul
       return runRegister(step, ctx);
     case 'promote':
       return runPromote(step, ctx);
+    case 'approve':
+      return runApprove(step, ctx);
     default: {
       const unknownKind: never = step;
       throw new Error(`unsupported step kind '${(unknownKind as { kind: string }).kind}'`);

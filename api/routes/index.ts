@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { MAX_UPLOAD_BYTES } from '../lib/uploads.js';
 import { writeRateLimit } from '../plugins/rate-limit.js';
 import { codePackageRoutes } from './code-packages.js';
+import { approvalRoutes } from './approvals.js';
 import { datasetRoutes } from './datasets.js';
 import { eventRoutes } from './events.js';
 import { keyRoutes } from './keys.js';
@@ -25,6 +26,7 @@ export async function v1Routes(app: FastifyInstance): Promise<void> {
   await app.register(codePackageRoutes);
   await app.register(runRoutes);
   await app.register(runLogRoutes);
+  await app.register(approvalRoutes);
   await app.register(scheduleRoutes);
   await app.register(eventRoutes);
   await app.register(keyRoutes);

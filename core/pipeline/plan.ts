@@ -9,6 +9,7 @@ import { isSourceUri, parseInputSource } from './inputs.js';
 import type { ResolvedParams } from './params.js';
 import type { ContainerStepSpec, ExecutorName, PipelineSpec, StepSpec } from './schema.js';
 import { renderTemplate } from './template.js';
+import { approveFields, type ApprovePlanStep } from './kinds/approve.js';
 import { parseDuration, parseMemory } from './units.js';
 
 export type InputSource = { type: 'step'; step: string; output: string } | { type: 'uri'; uri: string };
@@ -44,7 +45,8 @@ export interface ContainerPlanStep extends PlanStepBase {
 }
 
 /** One variant per step kind, discriminated by `kind` (as the spec's steps are). */
-export type PlanStep = ContainerPlanStep | IngestPlanStep | GatePlanStep | RegisterPlanStep | PromotePlanStep;
+export type PlanStep =
+  ContainerPlanStep | IngestPlanStep | GatePlanStep | RegisterPlanStep | PromotePlanStep | ApprovePlanStep;
 
 export interface Plan {
   pipeline: string;
@@ -142,6 +144,9 @@ export function compilePlan(spec: PipelineSpec, params: ResolvedParams, opts: Co
         break;
       case 'promote':
         compiled.set(step.id, { ...common, ...promoteFields(step) });
+        break;
+      case 'approve':
+        compiled.set(step.id, { ...common, ...approveFields(step) });
         break;
       default: {
         const unknownKind: never = step;

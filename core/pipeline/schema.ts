@@ -7,6 +7,7 @@ import { gateStepSchema } from './kinds/gate.js';
 import { promoteStepSchema } from './kinds/promote.js';
 import { registerStepSchema } from './kinds/register.js';
 import { parseMemory } from './units.js';
+import { approveStepShape } from './kinds/approve.js';
 
 export { stepBase } from './kinds/base.js';
 export { parseDuration, parseMemory } from './units.js';
@@ -87,6 +88,7 @@ export const stepSchema = z.preprocess(
     gateStepSchema,
     registerStepSchema,
     promoteStepSchema,
+    z.strictObject({ ...stepBase, ...approveStepShape }),
   ]),
 );
 export type StepSpec = z.infer<typeof stepSchema>;

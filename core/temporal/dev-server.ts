@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, rmSync } from 'node:fs';
+import { createWriteStream, readFileSync, rmSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { Connection } from '@temporalio/client';
@@ -81,6 +81,25 @@ async function stopLeftover(pidFile: string): Promise<void> {
     }
   }
   await rm(pidFile, { force: true });
+}
+
+/**
+ * Kills, at once and synchronously, the dev server recorded in `pidFile` if that pid still runs
+ * `temporal server start-dev` (and its process group): the forced exit of a stack still starting.
+ */
+export function killRecordedDevServer(pidFile: string): void {
+  try {
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    if (!(pid > 0) || !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('start-dev')) return;
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      process.kill(pid, 'SIGKILL');
+    }
+    rmSync(pidFile, { force: true });
+  } catch {
+    /* no record, or already gone */
+  }
 }
 
 /** Starts `temporal server start-dev` on 127.0.0.1 and waits until it answers. */

@@ -10,6 +10,8 @@ export const SluiceRunIdKey = defineSearchAttributeKey('SluiceRunId', SearchAttr
 export const TriggerKey = defineSearchAttributeKey('Trigger', SearchAttributeType.KEYWORD);
 /** promoted | not-promoted | rejected, upserted when a step decides the run's outcome. */
 export const SluiceOutcomeKey = defineSearchAttributeKey('SluiceOutcome', SearchAttributeType.KEYWORD);
+/** `waiting` while a run waits for a person (an approve step), `running` once it goes on. */
+export const SluiceStatusKey = defineSearchAttributeKey('SluiceStatus', SearchAttributeType.KEYWORD);
 
 /** name=Type pairs for `temporal server start-dev --search-attribute`. */
 export const SEARCH_ATTRIBUTES: Record<string, 'Keyword'> = {
@@ -17,4 +19,5 @@ export const SEARCH_ATTRIBUTES: Record<string, 'Keyword'> = {
   [SluiceRunIdKey.name]: 'Keyword',
   [TriggerKey.name]: 'Keyword',
   [SluiceOutcomeKey.name]: 'Keyword',
+  [SluiceStatusKey.name]: 'Keyword',
 };

@@ -46,6 +46,13 @@ const PIPELINE_ROUTES: RouteCase[] = [
   { method: 'POST', path: '/v1/runs/{id}/cancel', url: '/v1/runs/ghost/cancel', role: 'operator' },
   { method: 'POST', path: '/v1/runs/{id}/retry', url: '/v1/runs/ghost/retry', role: 'operator' },
   { method: 'GET', path: '/v1/runs/{id}/steps/{step}/logs', url: '/v1/runs/ghost/steps/a/logs', role: 'viewer' },
+  {
+    method: 'POST',
+    path: '/v1/runs/{id}/steps/{step}/approve',
+    url: '/v1/runs/ghost/steps/a/approve',
+    role: 'operator',
+  },
+  { method: 'POST', path: '/v1/runs/{id}/steps/{step}/reject', url: '/v1/runs/ghost/steps/a/reject', role: 'operator' },
   { method: 'POST', path: '/v1/schedules', url: '/v1/schedules', role: 'operator', payload: {} },
   { method: 'GET', path: '/v1/schedules', url: '/v1/schedules', role: 'viewer' },
   { method: 'GET', path: '/v1/schedules/{name}', url: '/v1/schedules/ghost', role: 'viewer' },
