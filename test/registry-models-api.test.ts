@@ -233,7 +233,7 @@ describe('model registry API', () => {
     expect(
       (await api.call('viewer', { method: 'GET', url: '/v1/registry/resolve?uri=models:/churn@champion' })).json(),
     ).toMatchObject({ kind: 'model_version', modelVersion: { version: 2 } });
-    expectProblem(await put('champion', 99), 400, 'body.version');
+    expectProblem(await put('champion', 99), 404, 'body.version');
     expectProblem(await put('champion', 'two'), 400, 'body.version');
     expectProblem(await put('Champion!', 1), 400, 'params.alias');
     expectProblem(await put('latest', 1), 400, 'params.alias');
