@@ -35,7 +35,16 @@ const EXCLUDED: Partial<Record<Role, Record<string, string>>> = {
 };
 
 function configToml(): string {
-  const lines = ['[generation]', 'database = "none"', ''];
+  const lines = [
+    '[generation]',
+    'database = "none"',
+    '',
+    // A request refused before routing (a path parameter or a URL the server cannot hold: 414, 431)
+    // or for its body size (413) is refused too; these statuses are documented on every route.
+    '[checks.negative_data_rejection]',
+    'expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "413", "414", "415", "422", "428", "429", "431"]',
+    '',
+  ];
   if (Object.keys(SEMANTIC_400).length) {
     lines.push(
       '[[operations]]',
@@ -71,31 +80,38 @@ describe('the API against its OpenAPI document (schemathesis)', () => {
   const fuzz = async (role: Role, seed: number, examples: number) => {
     const excluded = Object.keys(EXCLUDED[role] ?? {}).flatMap((name) => ['--exclude-name', name]);
     const started = Date.now();
-    const result = await runSchemathesis(
-      cli,
-      [
-        '--config-file',
-        join(dir, 'schemathesis.toml'),
-        'run',
-        `${base}/openapi.json`,
-        '--header',
-        `Authorization: Bearer ${api.keys[role]}`,
-        '--checks',
-        'all',
-        '--phases',
-        'examples,coverage,fuzzing,stateful',
-        '--seed',
-        String(seed),
-        '--max-examples',
-        String(examples),
-        '--workers',
-        '2',
-        '--request-timeout',
-        '30',
-        ...excluded,
-      ],
-      dir,
-    );
+    const run = () =>
+      runSchemathesis(
+        cli,
+        [
+          '--config-file',
+          join(dir, 'schemathesis.toml'),
+          'run',
+          `${base}/openapi.json`,
+          '--header',
+          `Authorization: Bearer ${api.keys[role]}`,
+          '--checks',
+          'all',
+          '--phases',
+          'examples,coverage,fuzzing,stateful',
+          '--seed',
+          String(seed),
+          '--max-examples',
+          String(examples),
+          '--workers',
+          '2',
+          '--request-timeout',
+          '30',
+          ...excluded,
+        ],
+        dir,
+      );
+    let result = await run();
+    // Seen once on CPython 3.11: schemathesis crashed in its own code ("SystemError: AST constructor
+    // recursion depth mismatch") with no request behind it. Such a run (errors, no failed check) is
+    // run again once; an error that repeats fails the test.
+    if (result.code !== 0 && /\berrors?\b/.test(result.summary) && !/\bfailures?\b/.test(result.summary))
+      result = await run();
     console.log(`schemathesis as ${role}, seed ${seed}, ${Date.now() - started} ms: ${result.summary}`);
     const shown = result.failures.slice(0, 8).join('\n\n');
     expect(
