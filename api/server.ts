@@ -11,6 +11,9 @@ export async function buildServer(deps: AppDeps, opts: { logger?: boolean } = {}
     // Per-request lines drown the console of the embedded stack; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.api.bodyLimitBytes,
+    // The longest path parameter the schemas allow (200 characters), percent-encoded at 12 bytes each: longer
+    // URLs answer 414 before routing; a parameter the document calls valid never does.
+    routerOptions: { maxParamLength: 2400 },
     genReqId: (req) =>
       typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'].slice(0, 64) : randomUUID(),
     requestIdHeader: false,

@@ -30,6 +30,15 @@ export class NotFoundError extends SluiceError {
     super('not-found', 404, `${what} "${id}" does not exist`);
   }
 }
+/**
+ * A page cursor that does not decode to a position: the page it names does not exist. Not a 400:
+ * cursors are opaque, so no schema can tell a client which strings are valid.
+ */
+export class CursorNotFoundError extends SluiceError {
+  constructor(message: string) {
+    super('cursor-not-found', 404, 'no page at this cursor', [{ path: 'querystring.cursor', message }]);
+  }
+}
 export class ConflictError extends SluiceError {
   constructor(message: string) {
     super('conflict', 409, message);

@@ -44,6 +44,18 @@ ensure_temporal_cli() {
   echo "$SLUICE_TOOLS_DIR/bin/temporal"
 }
 
+# The OpenAPI fuzzer of test/api-fuzz.test.ts, pinned: a venv per version, made once.
+# Keep SCHEMATHESIS_VERSION in step with test/support/schemathesis.ts.
+SCHEMATHESIS_VERSION=4.32.5
+ensure_schemathesis() {
+  local venv="$SLUICE_TOOLS_DIR/schemathesis-$SCHEMATHESIS_VERSION"
+  [ -x "$venv/bin/schemathesis" ] && return 0
+  say "installing schemathesis $SCHEMATHESIS_VERSION from PyPI into $venv"
+  rm -rf "$venv"
+  python3 -m venv "$venv" >&2
+  "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" >&2
+}
+
 ensure_minio() {
   [ -x "$SLUICE_TOOLS_DIR/bin/minio" ] && return 0
   say "building MinIO with go install (a few minutes on 2 cores; cached afterwards)"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure every real service the test suite talks to is installed and running on this
-# machine: PostgreSQL, the Docker engine (+ locally built test images), MinIO and the
-# Temporal CLI. Idempotent: installs only what is missing, starts only what is down.
+# machine: PostgreSQL, the Docker engine (+ locally built test images), MinIO, the
+# Temporal CLI and the schemathesis fuzzer. Idempotent: installs only what is missing,
+# starts only what is down.
 # Never asks a person anything. Everything listens on 127.0.0.1 only.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -11,6 +12,7 @@ source "$here/lib.sh"
 need_root
 ensure_apt_packages postgresql docker.io busybox-static debootstrap
 ensure_temporal_cli >/dev/null
+ensure_schemathesis
 ensure_minio
 ensure_postgres
 ensure_dockerd

@@ -54,7 +54,8 @@ describe('input the database cannot hold is refused at the edge', () => {
   });
 
   it('framework errors are problem+json too', async () => {
-    const long = expectProblem(await get(`/v1/runs/${'a'.repeat(500)}`), 414);
+    const long = expectProblem(await get(`/v1/runs/${'a'.repeat(2500)}`), 414);
+    expectProblem(await get(`/v1/runs/${'a'.repeat(500)}`), 400, 'params.id');
     expect(long.type).toBe('https://sluice.dev/problems/uri-too-long');
     expectProblem(await get('/v1/runs/%E0%A4%A'), 400);
     expectProblem(await get('/v1/no-such-thing'), 404);
@@ -68,6 +69,21 @@ describe('input the database cannot hold is refused at the edge', () => {
       payload: '{"name":',
     });
     expect(expectProblem(broken, 400).type).toBe('https://sluice.dev/problems/invalid-body');
+  });
+
+  it('a multipart upload without a boundary or cut off', async () => {
+    for (const [type, payload] of [
+      ['multipart/form-data', ''],
+      ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\nab'],
+    ]) {
+      const res = await api.call('operator', {
+        method: 'POST',
+        url: '/v1/models/up/versions/upload',
+        headers: { 'content-type': type! },
+        payload,
+      });
+      expectProblem(res, 400, 'body');
+    }
   });
 
   it('what the HTTP parser refuses is problem+json', async () => {

@@ -79,7 +79,7 @@ describe('listing runs and events', () => {
       .sort();
     expect(paths).toEqual(['querystring.limit', 'querystring.since', 'querystring.status']);
     const cursor = await api.call('viewer', { method: 'GET', url: '/v1/runs?cursor=garbage' });
-    expect(cursor.json()).toMatchObject({ status: 400, errors: [{ path: 'querystring.cursor' }] });
+    expect(cursor.json()).toMatchObject({ status: 404, errors: [{ path: 'querystring.cursor' }] });
     const unknown = await api.call('viewer', { method: 'GET', url: '/v1/runs?colour=red' });
     expect(unknown.statusCode).toBe(400);
   });

@@ -1,4 +1,4 @@
-import { Ajv } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { app as sluiceApp } from '../api/app.js';
@@ -7,7 +7,7 @@ import { servedRoutes } from './support/route-roles.js';
 import { useHarness } from './support/harness.js';
 
 type Operation = {
-  parameters?: { in: string; name: string; schema: object }[];
+  parameters?: { in: string; name: string; schema: object; style?: string; explode?: boolean }[];
   requestBody?: { content: Record<string, { schema: object }> };
   responses: Record<string, { content?: Record<string, { schema: object }> }>;
   summary?: string;
@@ -53,10 +53,11 @@ describe('the OpenAPI document', () => {
     expect(served.filter((r) => r.role === undefined)).toEqual([]);
   });
 
-  it('is a well-formed OpenAPI 3.0 document whose schemas compile', () => {
-    expect(doc.openapi).toBe('3.0.3');
+  it('is a well-formed OpenAPI 3.1 document whose schemas compile', () => {
+    // 3.1: its schemas are JSON Schema 2020-12, which can say propertyNames and dependentRequired.
+    expect(doc.openapi).toBe('3.1.0');
     expect(doc.info.title).toBe('Sluice API');
-    const ajv = new Ajv({ strict: false, allErrors: true });
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
     for (const { path, method, op } of operations()) {
       const where = `${method} ${path}`;
       expect(op.summary, where).toBeTruthy();
@@ -88,6 +89,38 @@ describe('the OpenAPI document', () => {
       }
     }
     expect(JSON.stringify(doc)).not.toContain('"$ref"');
+  });
+
+  it('documents every status the layers in front of a handler can answer', () => {
+    for (const { path, method, op } of operations()) {
+      const where = `${method} ${path}`;
+      const codes = Object.keys(op.responses);
+      const expected = ['431'];
+      if (path.startsWith('/v1/')) expected.push('401', '403', '503');
+      if (path.includes('{')) expected.push('414');
+      if (method !== 'GET') expected.push('400', '413', '415');
+      if (method !== 'GET' && path.startsWith('/v1/')) expected.push('429');
+      if (op.parameters?.some((p) => p.in === 'query' && p.name === 'cursor')) expected.push('404');
+      for (const code of expected) expect(codes, `${where} documents ${code}`).toContain(code);
+    }
+  });
+
+  it('states the rules between fields as JSON Schema', () => {
+    const search = doc.paths['/v1/models/{name}/versions']!.get!.parameters!.find((p) => p.name === 'metricFilter');
+    expect(search).toMatchObject({ in: 'query', style: 'form', explode: true });
+    expect(search!.schema).toMatchObject({
+      dependentRequired: { op: ['metric', 'value'], value: ['metric', 'op'] },
+      then: { required: ['metric'] },
+    });
+    const body = (p: string, m: string) => doc.paths[p]![m]!.requestBody!.content['application/json']!.schema;
+    expect(body('/v1/models/{name}', 'patch')).toMatchObject({ minProperties: 1 });
+    expect(body('/v1/models/{name}/versions', 'post')).toMatchObject({
+      oneOf: [{ required: ['source'] }, { required: ['artifactUri'] }],
+    });
+    expect(body('/v1/schedules', 'post')).toMatchObject({ oneOf: [{ required: ['cron'] }, { required: ['every'] }] });
+    expect(body('/v1/models', 'post')).toMatchObject({
+      properties: { tags: { propertyNames: { pattern: expect.any(String) } } },
+    });
   });
 
   it('serves the interactive docs', async () => {

@@ -233,7 +233,7 @@ describe('model registry API', () => {
     expect(
       (await api.call('viewer', { method: 'GET', url: '/v1/registry/resolve?uri=models:/churn@champion' })).json(),
     ).toMatchObject({ kind: 'model_version', modelVersion: { version: 2 } });
-    expectProblem(await put('champion', 99), 400, 'body.version');
+    expectProblem(await put('champion', 99), 404, 'body.version');
     expectProblem(await put('champion', 'two'), 400, 'body.version');
     expectProblem(await put('Champion!', 1), 400, 'params.alias');
     expectProblem(await put('latest', 1), 400, 'params.alias');
@@ -306,7 +306,7 @@ describe('model registry API', () => {
     expectProblem(await get('metric=accuracy&op=gt'), 400, 'querystring.value');
     expectProblem(await get('order=metric_desc'), 400, 'querystring.metric');
     expectProblem(await get('tag=bad key'), 400, 'querystring.tag');
-    expectProblem(await get('cursor=garbage'), 400, 'querystring.cursor');
+    expectProblem(await get('cursor=garbage'), 404, 'querystring.cursor');
     expectProblem(await api.call('viewer', { method: 'GET', url: '/v1/models/nope/versions' }), 404);
 
     const cmp = await api.call('viewer', { method: 'GET', url: '/v1/models/churn/versions/compare?a=1&b=2' });

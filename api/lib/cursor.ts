@@ -1,4 +1,4 @@
-import { ValidationError } from '../../core/errors.js';
+import { CursorNotFoundError } from '../../core/errors.js';
 
 /** Opaque keyset cursors: base64url JSON, so clients cannot depend on their content. */
 export function encodeCursor(value: unknown): string {
@@ -12,9 +12,6 @@ export function decodeCursor<T>(cursor: string, check: (v: unknown) => v is T): 
   } catch {
     value = undefined;
   }
-  if (!check(value))
-    throw new ValidationError('invalid cursor', [
-      { path: 'querystring.cursor', message: 'not a cursor returned by this API' },
-    ]);
+  if (!check(value)) throw new CursorNotFoundError('not a cursor returned by this API');
   return value;
 }

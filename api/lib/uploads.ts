@@ -19,6 +19,9 @@ function zodIssues(prefix: string, issues: Array<{ path: PropertyKey[]; message:
   }));
 }
 
+/** What busboy says of a body that is not multipart as its Content-Type claims (the needle is the boundary). */
+const MALFORMED = /^Multipart: |unexpected end of multipart data$|^The needle cannot/i;
+
 /**
  * Reads a multipart upload: a `metadata` field (JSON, validated by `schema`) and one `file` part, which
  * is streamed into the store, never buffered whole. Metadata sent before the file is validated before
@@ -51,32 +54,41 @@ export async function readUpload<T>(
   };
   let upload: { artifact: ArtifactRef; fileName: string } | undefined;
   let metadataText: string | undefined;
-  for await (const part of req.parts({
-    limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 4, fieldSize: 1024 * 1024 },
-  })) {
-    if (part.type === 'file') {
-      if (part.fieldname !== 'file')
-        throw new ValidationError(`unexpected file part "${part.fieldname}"`, [
-          { path: part.fieldname, message: usage },
-        ]);
-      if (metadataText !== undefined) metadata = parseMetadata(metadataText);
-      try {
-        upload = { artifact: await store.putStream(part.file), fileName: part.filename };
-      } catch (err) {
-        if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
-          throw new SluiceError(
-            'upload-too-large',
-            413,
-            `the file is larger than the upload limit of ${MAX_UPLOAD_BYTES} bytes`,
-          );
+  try {
+    for await (const part of req.parts({
+      limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 4, fieldSize: 1024 * 1024 },
+    })) {
+      if (part.type === 'file') {
+        if (part.fieldname !== 'file')
+          throw new ValidationError(`unexpected file part "${part.fieldname}"`, [
+            { path: part.fieldname, message: usage },
+          ]);
+        if (metadataText !== undefined) metadata = parseMetadata(metadataText);
+        try {
+          upload = { artifact: await store.putStream(part.file), fileName: part.filename };
+        } catch (err) {
+          if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
+            throw new SluiceError(
+              'upload-too-large',
+              413,
+              `the file is larger than the upload limit of ${MAX_UPLOAD_BYTES} bytes`,
+            );
+          }
+          throw err;
         }
-        throw err;
+      } else if (part.fieldname === 'metadata') {
+        metadataText = String(part.value);
+      } else {
+        throw new ValidationError(`unexpected field "${part.fieldname}"`, [{ path: part.fieldname, message: usage }]);
       }
-    } else if (part.fieldname === 'metadata') {
-      metadataText = String(part.value);
-    } else {
-      throw new ValidationError(`unexpected field "${part.fieldname}"`, [{ path: part.fieldname, message: usage }]);
     }
+  } catch (err) {
+    // busboy's own errors (no boundary, a cut-off body) are the client's malformed request, not ours.
+    if (err instanceof Error && MALFORMED.test(err.message))
+      throw new ValidationError(`the multipart body could not be read: ${err.message}`, [
+        { path: 'body', message: usage },
+      ]);
+    throw err;
   }
   if (!upload) throw new ValidationError('no file part', [{ path: 'file', message: usage }]);
   metadata ??= parseMetadata(metadataText ?? '{}');

@@ -81,7 +81,31 @@ function zodPath(instancePath: string, part: string): string {
  */
 export const problemHandling = fp(
   async (app: FastifyInstance) => {
+    /** No route for this method and path: 405 naming the methods the path's resource answers, else 404. */
+    const routesOf = (path: string) =>
+      METHODS.flatMap((method) => {
+        const route = app.findRoute({ method, url: path });
+        return route ? [{ method, params: Object.keys(route.params ?? {}).length }] : [];
+      });
+    const notFound = (req: FastifyRequest, reply: FastifyReply) => {
+      const path = req.url.split('?')[0]!;
+      const matches = routesOf(path);
+      if (matches.length === 0) return sendProblem(reply, req, 404, 'not-found', `no route ${req.method} ${path}`);
+      // `/v1/pipelines/validate` also matches `/v1/pipelines/{name}`: the most specific route is the resource.
+      const fewest = Math.min(...matches.map((m) => m.params));
+      const allow = matches.filter((m) => m.params === fewest).map((m) => m.method);
+      reply.header('allow', allow.join(', '));
+      return sendProblem(
+        reply,
+        req,
+        405,
+        'method-not-allowed',
+        `${path} answers ${allow.join(', ')}, not ${req.method}`,
+      );
+    };
     app.setErrorHandler((err: FastifyError, req, reply) => {
+      // A method no route has (QUERY, with a body Fastify wants to parse first) still gets its 404/405.
+      if (req.is404) return notFound(req, reply);
       if (hasZodFastifySchemaValidationErrors(err)) {
         const part = (err as { validationContext?: string }).validationContext ?? 'body';
         const errors = err.validation.flatMap((v) => {
@@ -136,25 +160,19 @@ export const problemHandling = fp(
       req.log.error({ err }, 'request failed');
       return sendProblem(reply, req, 500, 'internal', `internal error; quote request id ${req.id} when reporting it`);
     });
-    app.setNotFoundHandler((req, reply) => {
-      const path = req.url.split('?')[0]!;
-      const allow = METHODS.filter((method) => app.findRoute({ method, url: path }));
-      if (allow.length === 0) return sendProblem(reply, req, 404, 'not-found', `no route ${req.method} ${path}`);
-      reply.header('allow', allow.join(', '));
-      return sendProblem(
-        reply,
-        req,
-        405,
-        'method-not-allowed',
-        `${path} answers ${allow.join(', ')}, not ${req.method}`,
-      );
-    });
+    app.setNotFoundHandler(notFound);
     // Fastify's own 503 while closing is plain JSON (return503OnClosing is off in server.ts): this one is a problem.
     let closing = false;
     app.addHook('preClose', async () => {
       closing = true;
     });
     app.addHook('onRequest', async (req, reply) => {
+      // PATCH /v1/models/m/versions/compare reaches `/versions/:version` only because PATCH has no
+      // `/versions/compare`: the resource the path names is the static one, which answers 405.
+      const params = Object.keys(req.params ?? {}).length;
+      if (!closing && params > 0 && !req.is404) {
+        if (routesOf(req.url.split('?')[0]!).some((r) => r.params < params)) return notFound(req, reply);
+      }
       if (!closing) return;
       reply.header('connection', 'close');
       return sendProblem(reply, req, 503, 'closing', 'the server is shutting down; retry on another instance');

@@ -21,6 +21,7 @@ import {
   description,
   metadataPatch,
   oneSource,
+  sourceSchema,
   page,
   source,
   tagQuery,
@@ -117,7 +118,8 @@ export const datasetRoutes: FastifyPluginAsyncZod = async (app) => {
         params: byName,
         body: z
           .strictObject({ source: source.optional(), artifactUri: artifactUri.optional(), ...datasetFields })
-          .superRefine(oneSource),
+          .superRefine(oneSource)
+          .meta(sourceSchema),
         response: { 200: datasetVersionSchema, 201: datasetVersionSchema, ...problems(400, 409, 413, 429) },
       },
     },

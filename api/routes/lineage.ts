@@ -8,7 +8,7 @@ import { resolveDatasetUri, resolveModelUri } from '../../core/registry/resolver
 import { DATASET_URI_HINT, MODEL_URI_HINT } from '../../core/registry/uris.js';
 import { plainText, problems } from '../schemas/common.js';
 import { GRAPH_DOC, lineageGraph as graph, resolved, walkQuery as walk } from '../schemas/lineage.js';
-import { datasetName, datasetVersionRef, modelName, versionRef } from '../schemas/registry.js';
+import { datasetName, datasetVersionRef, modelName, registryUri, versionRef } from '../schemas/registry.js';
 
 /** Lineage graphs, and resolution of registry URIs as pipelines and deployments use them. */
 export const lineageRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -85,7 +85,7 @@ export const lineageRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['models', 'datasets'],
         summary: 'Resolve models:/name/N, models:/name@alias, datasets:/name/N or datasets:/name@latest',
-        querystring: z.strictObject({ uri: plainText(400).min(1) }),
+        querystring: z.strictObject({ uri: registryUri.max(400) }),
         response: { 200: resolved, ...problems(400, 404) },
       },
     },

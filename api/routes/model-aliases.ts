@@ -3,7 +3,14 @@ import { z } from 'zod';
 import { rollbackAlias } from '../../core/registry/models/alias-history.js';
 import { deleteAlias, listAliases, setAlias } from '../../core/registry/models/aliases.js';
 import { problems } from '../schemas/common.js';
-import { aliasName, aliasSchema, modelName, versionNumber, versionSchema } from '../schemas/registry.js';
+import {
+  aliasName,
+  aliasSchema,
+  modelName,
+  settableAlias,
+  versionNumberBody,
+  versionSchema,
+} from '../schemas/registry.js';
 
 const aliasParams = z.strictObject({ name: modelName, alias: aliasName });
 
@@ -46,8 +53,8 @@ export const modelAliasRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['models'],
         summary: 'Point an alias at a version (create or move); archived versions cannot take one',
-        params: aliasParams,
-        body: z.strictObject({ version: versionNumber }),
+        params: z.strictObject({ name: modelName, alias: settableAlias }),
+        body: z.strictObject({ version: versionNumberBody }),
         response: {
           200: z.object({ alias: aliasSchema, previousVersion: z.number().int().nullable(), changed: z.boolean() }),
           ...problems(400, 404, 409),

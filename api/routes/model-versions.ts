@@ -7,8 +7,9 @@ import { METRIC_OPS, searchVersions } from '../../core/registry/models/version-s
 import { requireVersion } from '../../core/registry/models/versions-read.js';
 import { archiveVersion, updateVersion } from '../../core/registry/models/versions-write.js';
 import { sendArtifact } from '../lib/artifact-download.js';
+import { paramGroup } from '../plugins/openapi-param-groups.js';
 import { readUpload, UPLOAD_HELP } from '../lib/uploads.js';
-import { cursorQuery, pageLimit, plainText, problems } from '../schemas/common.js';
+import { cursorQuery, pageLimit, plainText, problems, queryFlag } from '../schemas/common.js';
 import {
   aliasName,
   artifactBytes,
@@ -16,6 +17,7 @@ import {
   metadataPatch,
   modelName,
   oneSource,
+  sourceSchema,
   page,
   source,
   tagQuery,
@@ -26,6 +28,18 @@ import {
 } from '../schemas/registry.js';
 
 const byModel = z.strictObject({ name: modelName });
+/** The rules searchVersions enforces, as the document states them. */
+const METRIC_FILTER = paramGroup({
+  name: 'metricFilter',
+  description:
+    'metric, op and value filter together (op and value need each other and a metric); order=metric_* needs a metric',
+  keys: ['metric', 'op', 'value', 'order'],
+  rules: {
+    dependentRequired: { op: ['metric', 'value'], value: ['metric', 'op'] },
+    if: { properties: { order: { enum: ['metric_desc', 'metric_asc'] } }, required: ['order'] },
+    then: { required: ['metric'] },
+  },
+});
 const byVersion = z.strictObject({ name: modelName, version: versionNumber });
 const byRef = z.strictObject({ name: modelName, version: versionRef.describe('a number, @alias or latest') });
 const metricDiff = z.object({
@@ -51,7 +65,8 @@ export const modelVersionRoutes: FastifyPluginAsyncZod = async (app) => {
         params: byModel,
         body: z
           .strictObject({ source: source.optional(), artifactUri: artifactUri.optional(), ...versionFields })
-          .superRefine(oneSource),
+          .superRefine(oneSource)
+          .meta(sourceSchema),
         response: { 200: versionSchema, 201: versionSchema, ...problems(400, 409, 413, 429) },
       },
     },
@@ -89,17 +104,19 @@ export const modelVersionRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['models'],
         summary: 'Search versions by metric, tag, alias and status (e.g. ?metric=accuracy&op=gt&value=0.9)',
         params: byModel,
-        querystring: z.strictObject({
-          metric: plainText(128).min(1).optional(),
-          op: z.enum(Object.keys(METRIC_OPS) as [keyof typeof METRIC_OPS]).optional(),
-          value: z.coerce.number().optional(),
-          tag: tagQuery,
-          alias: aliasName.optional(),
-          status: z.enum(['registered', 'archived', 'all']).default('registered'),
-          order: z.enum(['newest', 'oldest', 'metric_desc', 'metric_asc']).default('newest'),
-          cursor: cursorQuery.optional(),
-          limit: pageLimit,
-        }),
+        querystring: z
+          .strictObject({
+            metric: plainText(128).min(1).optional(),
+            op: z.enum(Object.keys(METRIC_OPS) as [keyof typeof METRIC_OPS]).optional(),
+            value: z.coerce.number().optional(),
+            tag: tagQuery,
+            alias: aliasName.optional(),
+            status: z.enum(['registered', 'archived', 'all']).default('registered'),
+            order: z.enum(['newest', 'oldest', 'metric_desc', 'metric_asc']).default('newest'),
+            cursor: cursorQuery.optional(),
+            limit: pageLimit,
+          })
+          .meta(METRIC_FILTER),
         response: { 200: page(versionSchema), ...problems(400, 404) },
       },
     },
@@ -173,7 +190,7 @@ export const modelVersionRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['models'],
         summary: 'Archive a version (409 while an alias points to it, unless ?force=true removes those aliases)',
         params: byVersion,
-        querystring: z.strictObject({ force: z.stringbool().default(false) }),
+        querystring: z.strictObject({ force: queryFlag }),
         response: { 200: versionSchema, ...problems(404, 409) },
       },
     },

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { archiveModel, createModel, listModels, requireModel, updateModel } from '../../core/registry/models/models.js';
 import { decodeCursor, encodeCursor } from '../lib/cursor.js';
-import { cursorQuery, pageLimit, plainText, problems } from '../schemas/common.js';
+import { cursorQuery, pageLimit, plainText, problems, queryFlag } from '../schemas/common.js';
 import {
   aliasName,
   description,
@@ -98,7 +98,7 @@ export const modelRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Archive a model: no new versions or alias moves; versions stay resolvable by number',
         params: byName,
         querystring: z.strictObject({
-          force: z.stringbool().default(false).describe('also remove its aliases (else 409 while any exist)'),
+          force: queryFlag.describe('also remove its aliases (else 409 while any exist)'),
         }),
         response: { 200: modelSchema, ...problems(404, 409) },
       },

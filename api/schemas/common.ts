@@ -30,7 +30,10 @@ const DESCRIPTIONS: Record<number, string> = {
   404: 'No such resource',
   409: 'Conflicts with the current state',
   413: 'Body larger than the configured limit',
+  414: 'A path parameter longer than the router accepts',
+  415: 'A body of a content type this route does not read',
   429: 'Rate limit of this key exceeded',
+  431: 'Request line and headers larger than the server accepts',
   503: 'A dependency is unavailable',
 };
 
@@ -47,22 +50,6 @@ export function problems(
       },
     ]),
   );
-}
-
-/**
- * A route that validates its path, query, headers or body can answer 400 however it lists its
- * errors: this adds the documented 400 to its responses where the route did not list it.
- */
-export function withValidationProblem(schema: {
-  params?: unknown;
-  querystring?: unknown;
-  headers?: unknown;
-  body?: unknown;
-  response?: Record<string | number, unknown>;
-}): void {
-  const validates = [schema.params, schema.querystring, schema.headers, schema.body].some((s) => s !== undefined);
-  if (!validates || !schema.response || schema.response[400] !== undefined) return;
-  schema.response[400] = problems(400)[400];
 }
 
 export { isoTime, nullableTime } from '../../core/util/time-schema.js';
@@ -92,6 +79,16 @@ export const cursorQuery = z
 /** Params of a run, as given: the pipeline's declared types are applied when a run starts. */
 export const pipelineParams = z.record(plainText(128), z.unknown()).superRefine(noNulInside);
 export const pipelineName = z.string().regex(PIPELINE_NAME, PIPELINE_NAME_HINT);
+/**
+ * JSON Schema for "exactly one of these fields": the document states what a refinement enforces,
+ * so a client that follows it is never refused for it.
+ */
+export const exactlyOneOf = (...keys: string[]) => ({ oneOf: keys.map((k) => ({ required: [k] })) });
+/** A boolean flag in a query string: `true` or `false`, nothing else, so the document can list them. */
+export const queryFlag = z
+  .enum(['true', 'false'])
+  .default('false')
+  .transform((v) => v === 'true');
 /** Page size of every list. */
 export const pageLimit = z.coerce.number().int().min(1).max(200).default(50);
 export const timeQuery = z.iso

@@ -11,29 +11,50 @@ import {
   TAG_KEY_HINT,
 } from '../../core/registry/names.js';
 import { FORMAT } from '../../core/registry/formats.js';
-import { parseVersionRef } from '../../core/registry/uris.js';
-import { freeText, isoTime, noNulInside, nullableTime, plainText } from './common.js';
+import { DATASET_URI_HINT, MODEL_URI_HINT, parseVersionRef } from '../../core/registry/uris.js';
+import { NO_CONTROL } from '../../core/util/text.js';
+import { exactlyOneOf, freeText, isoTime, noNulInside, nullableTime, plainText } from './common.js';
 
 export const modelName = z.string().regex(MODEL_NAME, `must be ${MODEL_NAME_HINT}`);
 export const datasetName = modelName;
 export const aliasName = z.string().regex(ALIAS_NAME, `must be ${ALIAS_NAME_HINT}`);
+/** An alias a client may set: `latest` always means the newest version (RESERVED_ALIASES). */
+export const settableAlias = aliasName.regex(/^(?!latest$)/, 'latest is reserved: it always means the newest version');
+/** `3`, `@champion`, `champion` or `latest`: what parseVersionRef reads. */
+const VERSION_REF = new RegExp(`^([1-9]\\d{0,8}|@?${ALIAS_NAME.source.slice(1, -1)})$`);
 /** A version in a path: `3`, `@champion` or `latest`. */
 export const versionRef = z
   .string()
   .max(100)
+  .regex(VERSION_REF, 'expected a version number, @alias or latest')
   .transform((s, ctx) => {
     const ref = parseVersionRef(s);
     if (!ref) ctx.addIssue({ code: 'custom', message: 'expected a version number, @alias or latest' });
     return ref ?? { version: 0 };
   });
 export const versionNumber = z.coerce.number().int().min(1, 'versions start at 1').max(999_999_999);
+/** A version number in a JSON body: a number, not a string that looks like one. */
+export const versionNumberBody = z.number().int().min(1, 'versions start at 1').max(999_999_999);
 
 export const tags = z
   .record(z.string().regex(TAG_KEY, `tag keys must be ${TAG_KEY_HINT}`), plainText(MAX_TAG_VALUE))
   .refine((t) => Object.keys(t).length <= MAX_TAGS, `at most ${MAX_TAGS} tags`);
+const inner = (re: RegExp) => re.source.slice(1, -1);
+/** datasets:/name/N or datasets:/name@latest: what parseDatasetUri reads. */
+const DATASET_URI = new RegExp(`^datasets:/${inner(MODEL_NAME)}(/[1-9]\\d{0,8}|@latest)$`);
+/** A model or dataset version URI: what /registry/resolve reads. */
+export const registryUri = z
+  .string()
+  .regex(
+    new RegExp(`^models:/${inner(MODEL_NAME)}(/[1-9]\\d{0,8}|@${inner(ALIAS_NAME)})$|${DATASET_URI.source}`),
+    `expected ${MODEL_URI_HINT}, ${DATASET_URI_HINT}`,
+  );
+/** `key` or `key:value`: what parseTagFilter reads. */
+const TAG_FILTER = new RegExp(`^${TAG_KEY.source.slice(1, -1)}(:${NO_CONTROL.source.slice(1, -1)})?$`);
+const tagFilter = z.string().max(400).regex(TAG_FILTER, `expected key or key:value, key being ${TAG_KEY_HINT}`);
 /** `?tag=team:risk&tag=stage` (repeatable): every filter must match. */
 export const tagQuery = z
-  .union([z.string().max(400), z.array(z.string().max(400)).max(MAX_TAGS)])
+  .union([tagFilter, z.array(tagFilter).max(MAX_TAGS)])
   .optional()
   .transform((v, ctx) => {
     const list = v === undefined ? [] : Array.isArray(v) ? v : [v];
@@ -52,7 +73,8 @@ export const description = freeText(10_000).nullable();
 /** PATCH bodies of models, versions and datasets: metadata only, and at least one field. */
 export const metadataPatch = z
   .strictObject({ description: description.optional(), tags: tags.optional() })
-  .refine((b) => b.description !== undefined || b.tags !== undefined, 'give description and/or tags');
+  .refine((b) => b.description !== undefined || b.tags !== undefined, 'give description and/or tags')
+  .meta({ minProperties: 1 });
 export const source = z
   .strictObject({
     runId: plainText(200).min(1),
@@ -90,7 +112,7 @@ export const versionFields = {
   signature: signature.optional(),
   tags: tags.optional(),
   datasets: z
-    .array(plainText(300))
+    .array(z.string().max(300).regex(DATASET_URI, `expected ${DATASET_URI_HINT}`))
     .max(100)
     .optional()
     .describe('training data: datasets:/name/N or datasets:/name@latest'),
@@ -98,7 +120,8 @@ export const versionFields = {
   idempotencyKey: idempotencyKey.optional(),
 };
 
-/** Exactly one of source and artifactUri (skipped for uploads, which bring their own bytes). */
+/** Exactly one of source and artifactUri (skipped for uploads, which bring their own bytes); `sourceSchema` says it in the document. */
+export const sourceSchema = exactlyOneOf('source', 'artifactUri');
 export function oneSource(b: { source?: unknown; artifactUri?: unknown }, ctx: z.RefinementCtx): void {
   if ((b.source === undefined) === (b.artifactUri === undefined)) {
     ctx.addIssue({
@@ -228,6 +251,7 @@ export const artifactBytes = {
 export const datasetVersionRef = z
   .string()
   .max(100)
+  .regex(/^([1-9]\d{0,8}|latest)$/, 'expected a version number or latest')
   .transform((s, ctx): { version: number } | { alias: 'latest' } => {
     if (s === 'latest') return { alias: 'latest' };
     if (/^[1-9]\d{0,8}$/.test(s)) return { version: Number(s) };

@@ -14,8 +14,9 @@ export { parseDuration, parseMemory } from './units.js';
 
 export const API_VERSION = 'sluice/v1';
 /** Pipeline names (and schedule names, which share the rule): they appear in workflow ids and URLs. */
-export const PIPELINE_NAME = /^[a-z][a-z0-9-]{0,62}$/;
-export const PIPELINE_NAME_HINT = 'must be 1..63 chars of [a-z0-9-], starting with a letter';
+/** `validate` would be shadowed by the API's POST /v1/pipelines/validate. */
+export const PIPELINE_NAME = /^(?!validate$)[a-z][a-z0-9-]{0,62}$/;
+export const PIPELINE_NAME_HINT = 'must be 1..63 chars of [a-z0-9-], starting with a letter (and not "validate")';
 export const EXECUTORS = ['docker', 'process', 'kubernetes'] as const;
 export type ExecutorName = (typeof EXECUTORS)[number];
 

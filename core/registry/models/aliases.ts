@@ -1,5 +1,5 @@
 import type { Db } from '../../db/connect.js';
-import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
+import { ConflictError, NotFoundError, SluiceError, ValidationError } from '../../errors.js';
 import { audited, type Actor } from '../../access/audit.js';
 import { modelChanged } from '../change-feed.js';
 import { RESERVED_ALIASES } from '../names.js';
@@ -41,7 +41,7 @@ export async function setAlias(db: Db, model: string, alias: string, version: nu
       .where('version', '=', version)
       .executeTakeFirst();
     if (!v)
-      throw new ValidationError(`model version ${model}/${version} does not exist`, [
+      throw new SluiceError('not-found', 404, `model version ${model}/${version} does not exist`, [
         { path: 'body.version', message: `${model} has no version ${version}` },
       ]);
     if (v.status === 'archived') throw new ConflictError(`${model}/${version} is archived and cannot take an alias`);

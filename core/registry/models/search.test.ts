@@ -73,7 +73,7 @@ describe.each(dbTargets())('registry search on $name', (target) => {
       'champion',
     ]);
     await expect(searchVersions(o.db, 'nope', { limit: 5 })).rejects.toMatchObject({ status: 404 });
-    await expect(searchVersions(o.db, 'churn', { limit: 5, cursor: 'garbage' })).rejects.toMatchObject({ status: 400 });
+    await expect(searchVersions(o.db, 'churn', { limit: 5, cursor: 'garbage' })).rejects.toMatchObject({ status: 404 });
   });
 
   it('searches models by prefix, tag and alias', async () => {

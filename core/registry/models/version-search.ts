@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/connect.js';
 import type { VersionStatus } from '../../db/tables/registry.js';
-import { NotFoundError, ValidationError } from '../../errors.js';
+import { CursorNotFoundError, NotFoundError, ValidationError } from '../../errors.js';
 import { tagConditions } from '../tag-conditions.js';
 import type { TagFilter } from '../names.js';
 import { type ModelVersion, selectVersions, toVersion } from './versions-read.js';
@@ -29,10 +29,7 @@ interface Cursor {
   m?: number;
 }
 
-const badCursor = () =>
-  new ValidationError('invalid cursor', [
-    { path: 'querystring.cursor', message: 'not a cursor this API returned for this order' },
-  ]);
+const badCursor = () => new CursorNotFoundError('not a cursor this API returned for this order');
 
 function decodeCursor(s: string, byMetric: boolean): Cursor {
   let c: Cursor;
