@@ -2,10 +2,12 @@ import type { Migration } from 'kysely/migration';
 import * as m0001 from './2026-11-26T00-00_pipelines_runs.js';
 import * as registry from './2026-11-26T02-00_registry.js';
 import * as keyUsage from './2026-11-30T00-00_api_key_usage.js';
+import * as runsNotify from './2026-12-01T00-40_runs_change_notify.js';
 
 /** Every migration, by its frozen name. Append; never rename or edit an entry. */
 export const migrations: Record<string, Migration> = {
   '2026-11-26T00-00_pipelines_runs': m0001,
   '2026-11-26T02-00_registry': registry,
   '2026-11-30T00-00_api_key_usage': keyUsage,
+  '2026-12-01T00-40_runs_change_notify': runsNotify,
 };
