@@ -7,6 +7,7 @@ import { openapi } from './plugins/openapi.js';
 import { problemHandling } from './plugins/problems.js';
 import { registryVersions } from './plugins/registry-versions.js';
 import { runContext } from './plugins/run-context.js';
+import { runLists } from './plugins/run-lists.js';
 import { healthRoutes } from './routes/health.js';
 import { v1Routes } from './routes/index.js';
 
@@ -24,6 +25,7 @@ export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<v
   await fastify.register(openapi);
   await fastify.register(metrics);
   await fastify.register(runContext);
+  await fastify.register(runLists);
   await fastify.register(registryVersions);
 
   await fastify.register(healthRoutes);

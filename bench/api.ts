@@ -1,16 +1,21 @@
 /**
- * HTTP API throughput on the embedded stack: GET run by id, GET runs list, POST run start.
- * The stack (Temporal dev server, PGlite, worker, API) runs in this process; autocannon fires
- * from a worker thread over loopback so the load generator does not share the API's event loop.
+ * HTTP API throughput on the embedded stack: GET run by id, GET runs list, POST run start, on
+ * PGlite and on PostgreSQL (a fresh schema). The stack (Temporal dev server, database, worker,
+ * API) runs in this process; autocannon fires from a worker thread over loopback so the load
+ * generator does not share the API's event loop.
+ * Options: `--db pglite|postgres` (default both), `--cases list-runs,get-run` (default all),
+ * `--duration <s>`.
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import autocannon from 'autocannon';
+import pg from 'pg';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../core/config.js';
 import { freePort } from '../core/temporal/dev-server.js';
 import { startStack } from '../workers/stack.js';
+import { testServices } from '../test/support/services.js';
 
 const CONNECTIONS = 64;
 const SEEDED_RUNS = 300;
@@ -82,9 +87,41 @@ async function seed(api: string, key: string): Promise<string[]> {
   return ids;
 }
 
+const option = (args: string[], name: string): string | undefined =>
+  args.includes(name) ? args[args.indexOf(name) + 1] : undefined;
+
 export async function run(args: string[]): Promise<void> {
-  const durationS = Number(args[args.indexOf('--duration') + 1] || 10) || 10;
+  const durationS = Number(option(args, '--duration') ?? 10) || 10;
+  const only = option(args, '--cases')?.split(',');
+  const dbs = option(args, '--db')?.split(',') ?? ['pglite', 'postgres'];
   Runtime.install({ logger: new DefaultLogger('WARN') });
+  for (const db of dbs) {
+    if (db === 'pglite') await benchOn('pglite', {}, durationS, only);
+    else if (db === 'postgres') await onFreshSchema((env) => benchOn('postgres', env, durationS, only));
+    else throw new Error(`--db: unknown database ${db} (pglite or postgres)`);
+  }
+}
+
+async function onFreshSchema(fn: (env: Record<string, string>) => Promise<void>): Promise<void> {
+  const url = testServices.postgresUrl;
+  const schema = `bench_api_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  try {
+    await fn({ DATABASE_URL: url, SLUICE_DB_SCHEMA: schema });
+  } finally {
+    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+    await admin.end();
+  }
+}
+
+async function benchOn(
+  dbName: string,
+  env: Record<string, string>,
+  durationS: number,
+  only: string[] | undefined,
+): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'sluice-bench-'));
   const config = loadConfig({
     ...process.env,
@@ -98,6 +135,7 @@ export async function run(args: string[]): Promise<void> {
     SLUICE_LOG_LEVEL: 'warn',
     SLUICE_TASK_QUEUE: `bench-${Date.now()}`,
     SLUICE_RATE_LIMIT_PER_MINUTE: '0',
+    ...env,
   });
   const stack = await startStack(config, log);
   try {
@@ -120,12 +158,13 @@ export async function run(args: string[]): Promise<void> {
         requests: [{ method: 'POST', path: `/v1/pipelines/${PIPELINE}/runs`, body: '{"params":{}}' }],
       },
     ];
-    for (const c of cases) {
+    for (const c of cases.filter((x) => !only || only.includes(x.name))) {
       if (!c.amount) await fire(stack.apiUrl, key, c, 2); // warm-up: JIT, caches, connection pool
       const r = await fire(stack.apiUrl, key, c, durationS);
       process.stdout.write(
         `${JSON.stringify({
           case: c.name,
+          db: dbName,
           connections: CONNECTIONS,
           cores: availableParallelism(),
           durationS: Number(r.duration.toFixed(1)),

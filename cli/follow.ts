@@ -1,6 +1,7 @@
 import { approveCommand } from '../core/runs/approval-update.js';
 import type { ApiClient } from './client.js';
 import { colors, duration, out, status } from './output.js';
+import { isTransient, Reconnect } from './reconnect.js';
 import { isActiveRun, type RunView, type StepView } from './types.js';
 
 const POLL_MS = 500;
@@ -34,14 +35,24 @@ function describeStep(s: StepView): string {
 
 /**
  * Polls the run and prints each step's state changes until the run ends; returns the final view.
- * `quiet` (for --json) prints nothing.
+ * An API restart is waited out (see Reconnect). `quiet` (for --json) prints nothing.
  */
 export async function followRun(client: ApiClient, runId: string, quiet = false): Promise<RunView> {
   const seen = new Map<string, string>();
   const width = { id: 0 };
   let settling = 0;
+  const reconnect = new Reconnect(`following run ${runId}`);
   for (;;) {
-    const run = await client.json<RunView>('GET', `/v1/runs/${runId}`);
+    let run: RunView;
+    try {
+      run = await client.json<RunView>('GET', `/v1/runs/${runId}`);
+    } catch (e) {
+      // The run goes on while the API restarts: re-reading its state picks up where we were.
+      if (!isTransient(e)) throw e;
+      await reconnect.wait(e);
+      continue;
+    }
+    reconnect.ok();
     width.id = Math.max(width.id, ...run.steps.map((s) => s.id.length));
     for (const s of run.steps) {
       const key = `${s.status}/${s.attempt}`;

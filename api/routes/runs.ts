@@ -70,17 +70,20 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const { cursor, ...f } = req.query;
       const after = cursor ? decodeCursor(cursor, isRunCursor) : undefined;
-      const page = await listRunSummaries(ctx.db, {
-        ...f,
-        ...(after ? { after: { createdAt: after.at, id: after.id } } : {}),
+      // Serialised once per cached page: the items already have exactly the schema's shape.
+      const body = await app.runLists.page(JSON.stringify(req.query), async () => {
+        const page = await listRunSummaries(ctx.db, {
+          ...f,
+          ...(after ? { after: { createdAt: after.at, id: after.id } } : {}),
+        });
+        const nextCursor = page.next ? encodeCursor({ at: page.next.createdAt, id: page.next.id }) : null;
+        return JSON.stringify({ items: page.items, nextCursor });
       });
-      return {
-        items: page.items,
-        nextCursor: page.next ? encodeCursor({ at: page.next.createdAt, id: page.next.id }) : null,
-      };
+      // A string with a JSON content type goes out as it is (the typed reply expects the object).
+      return reply.type('application/json; charset=utf-8').send(body as never);
     },
   );
 

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { ApiClient } from '../client.js';
 import { contextOf } from '../context.js';
 import { colors, err, out } from '../output.js';
+import { isTransient, Reconnect } from '../reconnect.js';
 import { sseEvents } from '../sse.js';
 
 interface LogLine {
@@ -10,8 +11,6 @@ interface LogLine {
   line: string;
 }
 
-const RECONNECTS = 5;
-
 function print(l: LogLine, json: boolean): void {
   if (json) out(JSON.stringify(l));
   else if (l.stream === 'stderr') err(colors.dim(l.line));
@@ -19,17 +18,21 @@ function print(l: LogLine, json: boolean): void {
 }
 
 /**
- * Streams the step's log (SSE) until the server says it ended; a dropped connection resumes from
- * the last byte offset seen (Last-Event-ID), so no line is printed twice.
+ * Streams the step's log (SSE) until the server says it ended. A dropped connection or an API
+ * restart is waited out with backoff, and the stream resumes after the last line printed
+ * (Last-Event-ID, a byte offset), so no line is printed twice or lost.
  */
 async function follow(client: ApiClient, path: string, json: boolean): Promise<void> {
   let lastId: string | undefined;
-  for (let attempt = 0; ; attempt++) {
+  const reconnect = new Reconnect('following the log');
+  for (;;) {
+    let cause: unknown = new Error('the log stream ended early');
     try {
       const res = await client.send('GET', path, {
         query: { follow: 'true' },
         headers: { accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) },
       });
+      reconnect.ok();
       for await (const e of sseEvents(res.body as unknown as AsyncIterable<Uint8Array>)) {
         if (e.event === 'line') {
           print(JSON.parse(e.data) as LogLine, json);
@@ -39,10 +42,10 @@ async function follow(client: ApiClient, path: string, json: boolean): Promise<v
         }
       }
     } catch (e) {
-      if ((e as { problem?: unknown }).problem || attempt >= RECONNECTS) throw e;
+      if (!isTransient(e)) throw e;
+      cause = e;
     }
-    if (attempt >= RECONNECTS) throw new Error('the log stream kept dropping; try again');
-    await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
+    await reconnect.wait(cause);
   }
 }
 

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
+import type { PGliteInterface } from '@electric-sql/pglite';
 import type { Config } from '../config.js';
 import type { Database } from './database.js';
 import { markDatabaseUnavailable } from './unavailable.js';
@@ -73,7 +74,16 @@ export async function openDb(target: DbTarget): Promise<Db> {
   const { PGlite } = await import('@electric-sql/pglite');
   if (target.pgliteDir) await mkdir(target.pgliteDir, { recursive: true });
   const pglite = await PGlite.create(target.pgliteDir);
-  return new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
+  embedded.set(db, pglite);
+  return db;
+}
+
+const embedded = new WeakMap<Db, PGliteInterface>();
+
+/** The PGlite instance behind `db` (for its in-process LISTEN), or undefined on PostgreSQL. */
+export function embeddedPglite(db: Db): PGliteInterface | undefined {
+  return embedded.get(db);
 }
 
 /** PostgreSQL when configured, else PGlite in the data dir. */

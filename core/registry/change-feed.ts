@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import pg from 'pg';
 import type { UnitOfWork } from '../access/audit.js';
+import { listenOnChannel, type ChannelListener } from '../db/listen.js';
 
 /** Postgres NOTIFY channel on which every registry write announces the model it changed. */
 export const CHANGE_CHANNEL = 'sluice_registry';
@@ -27,68 +27,16 @@ export function onRegistryChange(s: Subscriber): () => void {
   return () => subscribers.delete(s);
 }
 
-export interface ChangeListener {
-  /** True while LISTEN is active: only then may other processes' writes be assumed seen. */
-  readonly up: boolean;
-  stop(): Promise<void>;
-}
+export type ChangeListener = ChannelListener;
 
-/**
- * LISTENs for other processes' registry writes on a dedicated connection and republishes them in
- * this process. While the connection is down, `up` is false (caches must bypass themselves) and it
- * reconnects every second; every transition publishes a full flush.
- */
+/** LISTENs for other processes' registry writes and republishes them here; every transition flushes. */
 export function listenForRegistryChanges(
   databaseUrl: string,
   onError: (err: Error) => void = () => {},
 ): ChangeListener {
-  let client: pg.Client | undefined;
-  let up = false;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let pending: Promise<void> = Promise.resolve();
-
-  const down = (c: pg.Client, err?: Error) => {
-    if (client !== c) return;
-    client = undefined;
-    up = false;
-    publishRegistryChange(null);
-    if (err) onError(err);
-    c.end().catch(() => {});
-    if (!stopped)
-      timer = setTimeout(() => {
-        pending = connect();
-      }, 1_000);
-  };
-  const connect = async () => {
-    const c = new pg.Client({ connectionString: databaseUrl });
-    client = c;
-    c.on('notification', (n) => publishRegistryChange(n.payload ?? null));
-    c.on('error', (err) => down(c, err));
-    c.on('end', () => down(c));
-    try {
-      await c.connect();
-      await c.query(`LISTEN ${CHANGE_CHANNEL}`);
-      if (client !== c) return;
-      publishRegistryChange(null);
-      up = true;
-    } catch (err) {
-      down(c, err as Error);
-    }
-  };
-  pending = connect();
-  return {
-    get up() {
-      return up;
-    },
-    stop: async () => {
-      stopped = true;
-      clearTimeout(timer);
-      await pending;
-      const c = client;
-      client = undefined;
-      up = false;
-      await c?.end().catch(() => {});
-    },
-  };
+  return listenOnChannel(databaseUrl, CHANGE_CHANNEL, {
+    notify: publishRegistryChange,
+    transition: () => publishRegistryChange(null),
+    error: onError,
+  });
 }

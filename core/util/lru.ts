@@ -19,6 +19,10 @@ export class Lru<V> {
     if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
   }
 
+  clear(): void {
+    this.map.clear();
+  }
+
   get size(): number {
     return this.map.size;
   }
