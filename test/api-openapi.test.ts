@@ -123,6 +123,17 @@ describe('the OpenAPI document', () => {
     });
   });
 
+  it('documents the bodies that are not JSON: upload parts and the code package tar', () => {
+    const upload = doc.paths['/v1/models/{name}/versions/upload']!.post!.requestBody!;
+    expect(Object.keys(upload.content)).toEqual(['multipart/form-data']);
+    const tar = doc.paths['/v1/code-packages']!.post!.requestBody!;
+    expect(Object.keys(tar.content).sort()).toEqual(['application/tar', 'application/x-tar']);
+    expect(tar.content['application/x-tar']!.schema).toMatchObject({
+      type: 'string',
+      contentMediaType: 'application/x-tar',
+    });
+  });
+
   it('serves the interactive docs', async () => {
     const res = await server.inject({ method: 'GET', url: '/docs/' });
     expect(res.statusCode).toBe(200);

@@ -13,12 +13,15 @@ void runEntryPoint({ name: 'sluice', role: 'the embedded stack', runsWorkers: tr
   // supervisor that saw the API answer). A stop while starting stops what was started so far.
   const aborter = new AbortController();
   let stack: Stack | undefined;
+  let applyingExamples: Promise<unknown> = Promise.resolve();
   const starting = startStack(config, say, aborter.signal).then((s) => (stack = s));
   onStopSignals({
     say,
     stop: async () => {
       aborter.abort();
       const started = await starting.catch(() => undefined);
+      // The examples are written in a few database calls: let them finish rather than cut them off.
+      await applyingExamples.catch(() => undefined);
       await started?.stop();
     },
     forceExit: () => (stack ? stack.kill() : killRecordedDevServer(join(config.dataDir, 'temporal.pid'))),
@@ -33,7 +36,10 @@ void runEntryPoint({ name: 'sluice', role: 'the embedded stack', runsWorkers: tr
   say(`  API          ${started.apiUrl}  (docs ${started.apiUrl}/docs, health ${started.apiUrl}/healthz)`);
   if (started.temporalUiUrl) say(`  Temporal UI  ${started.temporalUiUrl}`);
   say(`  Temporal     ${started.temporalAddress}, task queue ${config.temporal.taskQueue}`);
-  const examples = await applyBundledExamples(started, say);
+  const applying = applyBundledExamples(started, say);
+  applyingExamples = applying;
+  const examples = await applying;
+  if (aborter.signal.aborted) return;
   if (examples.applied.length) say(`applied the bundled example pipelines: ${examples.applied.join(', ')}`);
   if (examples.showcase) say(`run the example:  npx sluice run ${examples.showcase} --follow`);
   say('press Ctrl-C to stop');

@@ -46,20 +46,25 @@ export async function startStack(
   /** Aborted (a stop signal during start-up): what was started is stopped again, and it rejects. */
   signal?: AbortSignal,
 ): Promise<Stack> {
-  const stops: Array<() => Promise<unknown>> = [];
+  const stops: Array<{ what: string; stop: () => Promise<unknown> }> = [];
+  const onStop = (what: string, stop: () => Promise<unknown>) => stops.push({ what, stop });
   const checkpoint = () => signal?.throwIfAborted();
   const stop = async () => {
-    for (const s of stops.reverse()) {
+    for (const { what, stop: s } of stops.splice(0).reverse()) {
+      // A part that takes long to stop says so: a stop that hangs names what it waits for.
+      const slow = setTimeout(() => progress(`still stopping: waiting for ${what}`), 5_000);
       try {
         await s();
       } catch (err) {
-        progress(`while stopping: ${(err as Error).message}`);
+        progress(`while stopping ${what}: ${(err as Error).message}`);
+      } finally {
+        clearTimeout(slow);
       }
     }
   };
   try {
     await mkdir(config.dataDir, { recursive: true });
-    stops.push(await acquireDataDirLock(config.dataDir));
+    onStop('the data dir lock', await acquireDataDirLock(config.dataDir));
 
     let temporalAddress = config.temporal.address;
     let dev: DevServer | undefined;
@@ -80,7 +85,7 @@ export async function startStack(
         logFile: join(config.dataDir, 'logs', 'temporal.log'),
         pidFile: join(config.dataDir, 'temporal.pid'),
       });
-      stops.push(() => dev!.stop());
+      onStop('the Temporal dev server', () => dev!.stop());
       temporalAddress = dev.address;
     }
     checkpoint();
@@ -89,7 +94,7 @@ export async function startStack(
       config.databaseUrl ? 'connecting to PostgreSQL' : `opening embedded PGlite in ${join(config.dataDir, 'pglite')}`,
     );
     const db = await openDb(dbTarget(config));
-    stops.push(() => db.destroy());
+    onStop('the database', () => db.destroy());
     const applied = await migrateToLatest(db);
     progress(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
     const adminKey = await ensureAdminKey(db, config.dataDir);
@@ -102,21 +107,21 @@ export async function startStack(
     // With PostgreSQL the worker gets its own pool with asynchronous commits (see DbTarget).
     checkpoint();
     const workerDb = config.databaseUrl ? await openDb({ ...dbTarget(config), asyncCommit: true }) : db;
-    if (workerDb !== db) stops.push(() => workerDb.destroy());
+    if (workerDb !== db) onStop("the worker's database pool", () => workerDb.destroy());
     // One developer's machine: the process executor is allowed here unless the policy says otherwise.
     const policy = resolvePolicy(config.policy, { embedded: true });
     const deps = await buildActivityDeps(config, workerDb, policy);
     progress(`step executor: ${deps.defaultExecutor}${deps.executors.docker ? '' : ' (no Docker daemon answered)'}`);
 
     const connection = await Connection.connect({ address: temporalAddress });
-    stops.push(() => connection.close());
+    onStop('the Temporal client connection', () => connection.close());
     const temporal = new Client({ connection, namespace: config.temporal.namespace });
     if (!dev) {
       const added = await ensureSearchAttributes(connection, config.temporal.namespace);
       if (added.length) progress(`registered search attributes: ${added.join(', ')}`);
     }
     const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
-    stops.push(() => nativeConnection.close());
+    onStop("the worker's Temporal connection", () => nativeConnection.close());
 
     checkpoint();
     progress('bundling workflows and starting the worker');
@@ -128,7 +133,7 @@ export async function startStack(
       deps,
     });
     const running = worker.run();
-    stops.push(async () => {
+    onStop('the worker', async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
     });
@@ -136,7 +141,7 @@ export async function startStack(
     checkpoint();
     const server = await buildServer({ config, db, temporal, artifacts: deps.artifacts, logs: deps.logs, policy });
     const apiUrl = await listen(server, config.api.host, config.api.port);
-    stops.push(() => server.close());
+    onStop('the API server', () => server.close());
     checkpoint();
 
     return {

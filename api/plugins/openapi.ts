@@ -19,6 +19,12 @@ const UPLOAD_PARTS = {
   required: ['file'],
 };
 
+const TAR_BODY = {
+  type: 'string',
+  contentMediaType: 'application/x-tar',
+  description: 'an uncompressed tar of plain files and directories (what `sluice pipelines apply -f` packs)',
+};
+
 /**
  * The OpenAPI document, generated from the routes' zod schemas, at /openapi.json, and the
  * interactive docs at /docs (both public). Register it before the routes it documents.
@@ -44,6 +50,9 @@ export const openapi = fp(
         // Uploads stream their parts (api/lib/uploads.ts) instead of validating a body: document the parts.
         if ((arg.schema as { consumes?: string[] }).consumes?.includes('multipart/form-data'))
           return { ...out, schema: { ...out.schema, body: UPLOAD_PARTS } };
+        // A code package streams its tar to disk (api/routes/code-packages.ts): document the bytes.
+        if ((arg.schema as { consumes?: string[] }).consumes?.includes('application/x-tar'))
+          return { ...out, schema: { ...out.schema, body: TAR_BODY } };
         return out;
       },
       transformObject: (doc) => groups.apply('openapiObject' in doc ? doc.openapiObject : doc.swaggerObject),
