@@ -1,4 +1,5 @@
 import { NotFoundError } from '../errors.js';
+import { baselineOwner } from '../pipeline/kinds/evaluate.js';
 import type { LogStore } from '../logs/store.js';
 import type { RunContext } from './context.js';
 import { getRun } from './projection.js';
@@ -13,7 +14,9 @@ export async function stepLogRun(ctx: RunContext, logs: LogStore, id: string, st
   const run = await getRunWithSteps(ctx.db, id);
   if (!run) throw new NotFoundError('run', id);
   const steps = (await ctx.specs.stepIds(run.pipeline, run.digest)) ?? run.steps.map((s) => s.step_id);
-  if (!steps.includes(step)) throw new NotFoundError('step', `${step}" of run "${id}`);
+  // An evaluate step's baseline evaluation logs under `<step>.baseline`.
+  if (!steps.includes(step) && !steps.includes(baselineOwner(step) ?? ''))
+    throw new NotFoundError('step', `${step}" of run "${id}`);
   const row = run.steps.find((s) => s.step_id === step);
   return row?.status === 'cached' && row.cached_from_run && !(await logs.exists(id, step)) ? row.cached_from_run : id;
 }
