@@ -8,7 +8,8 @@ import { runHasFinished, stepLogRun } from '../../core/runs/step-logs.js';
 import { openSse } from '../lib/sse.js';
 import { plainText, problems } from '../schemas/common.js';
 
-const STEP_ID = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,62}$/;
+// Room for an evaluate step's `<id>.baseline` log beside a 63-character step id.
+const STEP_ID = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,71}$/;
 /** After its run has finished, a log that is still open (a step that never ran) is given up on. */
 const WATCH_MS = 1000;
 const GRACE_TICKS = 2;
