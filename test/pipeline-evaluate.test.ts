@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getRun, getRunSteps } from '../core/runs/projection.js';
+import { useApi } from './support/api.js';
+import { apply, startRun, waitForRun, type RunBody } from './support/api-runs.js';
 import { useHarness } from './support/harness.js';
 import { uniqueId } from './support/services.js';
 import { planFrom, runInput, runToEnd } from './support/workflow-runs.js';
@@ -157,5 +159,48 @@ describe('the evaluate kind on a real worker', () => {
     expect(st.evaluate).toMatchObject({ status: 'failed' });
     expect(st.evaluate!.error).toContain(message);
     expect(st.gate!.status).toBe('cancelled');
+  });
+});
+
+describe('the evaluate kind through the API', () => {
+  const api = useApi({ worker: true });
+
+  it('shows one evaluate step with the baseline in its details, and serves the baseline evaluation log', async () => {
+    const model = uniqueId('api-wine').toLowerCase();
+    const name = uniqueId('evaluated').toLowerCase();
+    // register gives the version the champion alias itself, so the second run has a baseline.
+    const yaml = spec(model, join(api.h.dir, `${model}.count`))
+      .replace('name: evaluated', `name: ${name}`)
+      .replace('    dependsOn: [gate]\n', '    dependsOn: [gate]\n    alias: champion\n')
+      .replace(/ {2}- id: promote\n.*\n.*\n$/, '');
+    await apply(api, yaml);
+    const first = await waitForRun(api, (await startRun(api, name, { params: { s: 0.8 } })).id);
+    expect(first.status).toBe('succeeded');
+    const run = await waitForRun(api, (await startRun(api, name, { params: { s: 0.9 } })).id);
+    expect(run.status).toBe('succeeded');
+    expect(run.steps.map((s) => s.id)).toEqual(['split', 'train', 'evaluate', 'gate', 'register']);
+    const evaluate = run.steps.find((s) => s.id === 'evaluate') as RunBody['steps'][number] & { details: unknown };
+    expect(evaluate.metrics).toEqual({ accuracy: 0.9 });
+    expect(evaluate.details).toMatchObject({
+      baseline: { model, version: 1 },
+      baselineMetrics: { accuracy: 0.8 },
+      // Run 1 scored the same model on the same data as its candidate: that result, and its log, serve.
+      baselineCached: true,
+      baselineCachedFromRun: first.id,
+      baselineLog: 'evaluate.baseline',
+    });
+
+    const log = (step: string) =>
+      api.call('viewer', { method: 'GET', url: `/v1/runs/${run.id}/steps/${step}/logs?format=text` });
+    const [candidateLog, baselineLog, stray] = await Promise.all([
+      log('evaluate'),
+      log('evaluate.baseline'),
+      log('train.baseline'),
+    ]);
+    expect(candidateLog.statusCode).toBe(200);
+    expect(candidateLog.body).toContain('scored 0.9');
+    expect(baselineLog.statusCode).toBe(200);
+    expect(baselineLog.body).toContain('scored 0.8');
+    expect(stray.statusCode).toBe(404);
   });
 });
