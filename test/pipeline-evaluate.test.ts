@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getRun, getRunSteps } from '../core/runs/projection.js';
@@ -202,5 +202,36 @@ describe('the evaluate kind through the API', () => {
     expect(baselineLog.statusCode).toBe(200);
     expect(baselineLog.body).toContain('scored 0.8');
     expect(stray.statusCode).toBe(404);
+  });
+  it('a retry reuses the evaluate step with its details: a gate that runs again still compares with the baseline', async () => {
+    const model = uniqueId('retry-wine').toLowerCase();
+    const name = uniqueId('retried').toLowerCase();
+    const flag = join(api.h.dir, `${model}.flag`);
+    // publish sits between evaluate and the gate and fails while the flag file is missing.
+    const yaml = spec(model, join(api.h.dir, `${model}.count`))
+      .replace('name: evaluated', `name: ${name}`)
+      .replace('    metricsFrom: evaluate\n', '    metricsFrom: evaluate\n    dependsOn: [publish]\n')
+      .replace('    dependsOn: [gate]\n', '    dependsOn: [gate]\n    alias: champion\n')
+      .replace(
+        / {2}- id: promote\n.*\n.*\n$/,
+        `  - id: publish\n    image: none\n    command: [sh, -c, 'test -f "$FLAG" || exit 3']\n    env: { FLAG: "${flag}" }\n    dependsOn: [evaluate]\n`,
+      );
+    await apply(api, yaml);
+    await writeFile(flag, '');
+    expect((await waitForRun(api, (await startRun(api, name, { params: { s: 0.8 } })).id)).status).toBe('succeeded');
+    await rm(flag);
+    const failed = await waitForRun(api, (await startRun(api, name, { params: { s: 0.9 } })).id);
+    expect(failed.status).toBe('failed');
+
+    await writeFile(flag, '');
+    const res = await api.call('operator', { method: 'POST', url: `/v1/runs/${failed.id}/retry` });
+    expect(res.statusCode, res.body).toBe(201);
+    const retried = await waitForRun(api, (res.json() as RunBody).id);
+    expect(retried.status).toBe('succeeded');
+    const byId = Object.fromEntries(retried.steps.map((st) => [st.id, st as typeof st & { details: unknown }]));
+    expect(byId.evaluate).toMatchObject({ status: 'cached', cachedFromRun: failed.id });
+    expect(byId.evaluate!.details).toMatchObject({ baseline: { version: 1 }, baselineMetrics: { accuracy: 0.8 } });
+    expect(byId.gate!.details).toMatchObject({ checks: [{ metric: 'accuracy', value: 0.9, baseline: 0.8 }] });
+    expect(retried.steps.map((st) => st.id)).not.toContain('evaluate.baseline');
   });
 });
