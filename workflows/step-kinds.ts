@@ -32,7 +32,11 @@ export interface StepContext {
   persist(): Promise<void>;
 }
 
-/** Kinds whose activity writes its own step row as it runs; the workflow records every other kind. */
+/**
+ * Kinds whose activity writes its own step row as it runs; the workflow records every other kind.
+ * An evaluate step's candidate activity writes the row while it runs too, but only the workflow
+ * knows the step's details (the baseline), so the workflow's record has the last word.
+ */
 export function recordsItself(step: PlanStep): boolean {
   return step.kind === 'container';
 }
