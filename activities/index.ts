@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './deps.js';
 import { executeStepActivity } from './executeStep.js';
+import { resolveBaselineActivity } from './kinds/evaluate.js';
 import { ingestActivity } from './kinds/ingest.js';
 import { promoteStepActivity } from './kinds/promote.js';
 import { registerStepActivity } from './kinds/register.js';
@@ -15,5 +16,6 @@ export function createActivities(deps: ActivityDeps) {
     ingest: ingestActivity(deps),
     registerStep: registerStepActivity(deps),
     promoteStep: promoteStepActivity(deps),
+    resolveBaseline: resolveBaselineActivity(deps),
   };
 }

@@ -3,6 +3,7 @@ import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@t
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import type { ResolveBaselineInput, ResolveBaselineOutput } from '../activities/kinds/evaluate.js';
 import type { ArtifactRef } from '../core/artifacts/store.js';
 import type { Plan } from '../core/pipeline/plan.js';
 import type { ExecuteStepInput, RunPipelineInput, RunProgress, RunRecord, StepResult } from '../core/runs/contract.js';
@@ -59,7 +60,14 @@ class FakeActivities {
     recordRun: async (r: RunRecord): Promise<void> => {
       this.records.push(r);
     },
+    resolveBaseline: async (i: ResolveBaselineInput): Promise<ResolveBaselineOutput> => this.baseline(i),
   };
+
+  /** What an evaluate step's baseline resolves to. */
+  baseline: (i: ResolveBaselineInput) => ResolveBaselineOutput = (i) => ({
+    found: false,
+    reason: `${i.uri} does not exist yet`,
+  });
 
   async running(id: string): Promise<Call> {
     return waitFor(`step ${id} to run`, () => this.inFlight.get(id));
@@ -254,6 +262,56 @@ describe('runPipeline with mocked activities', () => {
     expect(fake.lastRecord().steps).toEqual([
       { id: 'prep', state: 'cached', outputs: { 'data.csv': data }, metrics: { rows: 4 }, cachedFromRun: 'earlier' },
     ]);
+  });
+
+  it('an evaluate step runs the candidate and the pinned baseline side by side, and a failed one fails the step', async () => {
+    const fake = new FakeActivities();
+    fake.baseline = () => ({ found: true, model: 'wine', version: 3, uri: 'models:/wine/3' });
+    const plan = pipeline(`
+      { id: evaluate, kind: evaluate, image: x, command: [score], model: "models:/wine/4", data: "datasets:/wine/1", baseline: "models:/wine@champion" }
+      { id: gate, kind: gate, metricsFrom: evaluate, checks: [{ metric: accuracy, minGain: 0.01 }] }`);
+    const result = await withWorker(fake, async (tq) => {
+      const handle = await start(tq, plan);
+      const [candidate, baseline] = [await fake.running('evaluate'), await fake.running('evaluate.baseline')];
+      expect(candidate.input).toMatchObject({
+        params: {},
+        inputs: { model: { uri: 'models:/wine/4' }, data: { uri: 'datasets:/wine/1' } },
+        step: { id: 'evaluate', kind: 'container', command: ['score'], outputs: ['metrics.json'] },
+      });
+      expect(baseline.input).toMatchObject({
+        params: {},
+        inputs: { model: { uri: 'models:/wine/3' }, data: { uri: 'datasets:/wine/1' } },
+        step: { id: 'evaluate.baseline', kind: 'container', command: ['score'] },
+      });
+      // The run's params (deploy) stay out of the evaluations: their cache key is model, data, image and command.
+      expect([candidate.input.params, baseline.input.params]).toEqual([{}, {}]);
+      await fake.succeed('evaluate.baseline', { accuracy: 0.9 });
+      await fake.succeed('evaluate', { accuracy: 0.85 });
+      return handle.result();
+    });
+    expect(result).toMatchObject({ state: 'succeeded', outcome: 'not-promoted' });
+    expect(result.steps[0]).toMatchObject({
+      metrics: { accuracy: 0.85 },
+      details: {
+        baseline: { uri: 'models:/wine@champion', model: 'wine', version: 3 },
+        baselineMetrics: { accuracy: 0.9 },
+        baselineCached: false,
+      },
+    });
+    expect(result.outcomeReason).toContain('over baseline 0.9');
+
+    const failing = new FakeActivities();
+    failing.baseline = fake.baseline;
+    await withWorker(failing, async (tq) => {
+      const handle = await start(tq, plan);
+      await failing.running('evaluate');
+      await failing.fail('evaluate.baseline', 'exited with code 2');
+      // The candidate is not left behind: the step settles once both have.
+      await failing.succeed('evaluate', { accuracy: 0.85 });
+      expect(await failureOf(handle)).toMatchObject({
+        message: 'step evaluate failed: evaluation of the baseline models:/wine/3 failed: exited with code 2',
+      });
+    });
   });
 
   it('onFailure: cancel stops the running siblings and names the failed step', async () => {

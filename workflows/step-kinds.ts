@@ -1,10 +1,9 @@
 // How each step kind runs inside the workflow: one case per kind of the plan's union.
 // Workflow code: deterministic, no I/O except through activities.
-import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
-import type { createActivities } from '../activities/index.js';
-import type { ContainerPlanStep, Plan, PlanStep } from '../core/pipeline/plan.js';
+import type { Plan, PlanStep } from '../core/pipeline/plan.js';
 import { runApprove } from './kinds/approve.js';
-import { NON_RETRYABLE_FAILURES } from '../core/errors.js';
+import { runContainer } from './kinds/container.js';
+import { runEvaluate } from './kinds/evaluate.js';
 import { runIngest } from './kinds/ingest.js';
 import { runGate } from './kinds/gate.js';
 import { runPromote, runRegister } from './kinds/registry.js';
@@ -15,17 +14,6 @@ import type {
   StepProgress,
   StepResult,
 } from '../core/runs/contract.js';
-
-type Activities = ReturnType<typeof createActivities>;
-
-/** Transfer of inputs and outputs comes on top of the step's own run time. */
-const TRANSFER_ALLOWANCE_MS = 10 * 60_000;
-export const HEARTBEAT_TIMEOUT = '15s';
-/**
- * Attempts beyond the step's own retries, for infrastructure failures (a worker that died,
- * a heartbeat that timed out). The activity ends the step's own retries itself, non-retryably.
- */
-const INFRA_ATTEMPTS = 10;
 
 /** What a kind may read and show while its step runs. */
 export interface StepContext {
@@ -44,33 +32,20 @@ export interface StepContext {
   persist(): Promise<void>;
 }
 
-/** Kinds whose activity writes its own step row as it runs; the workflow records every other kind. */
+/**
+ * Kinds whose activity writes its own step row as it runs; the workflow records every other kind.
+ * An evaluate step's candidate activity writes the row while it runs too, but only the workflow
+ * knows the step's details (the baseline), so the workflow's record has the last word.
+ */
 export function recordsItself(step: PlanStep): boolean {
   return step.kind === 'container';
-}
-
-function containerActivity(step: ContainerPlanStep): Activities['executeStep'] {
-  return proxyActivities<Activities>({
-    startToCloseTimeout: step.timeoutMs + TRANSFER_ALLOWANCE_MS,
-    heartbeatTimeout: HEARTBEAT_TIMEOUT,
-    // Wait for the activity to kill and remove its container before the scope settles.
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    summary: `step ${step.id}: ${step.image} ${[...step.command, ...step.args].join(' ')}`.slice(0, 200),
-    retry: {
-      maximumAttempts: step.retry.maximumAttempts + INFRA_ATTEMPTS,
-      initialInterval: step.retry.initialIntervalMs,
-      backoffCoefficient: step.retry.backoffCoefficient,
-      maximumInterval: step.retry.maximumIntervalMs,
-      nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
-    },
-  }).executeStep;
 }
 
 /** Runs one step of any kind to its result; a thrown error fails the step (cancellation cancels it). */
 export function runStepKind(step: PlanStep, ctx: StepContext): Promise<StepResult> {
   switch (step.kind) {
     case 'container':
-      return containerActivity(step)({
+      return runContainer({
         runId: ctx.runId,
         pipeline: ctx.plan.pipeline,
         step,
@@ -87,6 +62,8 @@ export function runStepKind(step: PlanStep, ctx: StepContext): Promise<StepResul
       return runPromote(step, ctx);
     case 'approve':
       return runApprove(step, ctx);
+    case 'evaluate':
+      return runEvaluate(step, ctx);
     default: {
       const unknownKind: never = step;
       throw new Error(`unsupported step kind '${(unknownKind as { kind: string }).kind}'`);

@@ -4,11 +4,12 @@ import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { NotFoundError } from '../../core/errors.js';
 import type { LogLine } from '../../core/logs/store.js';
-import { runHasFinished, stepLogRun } from '../../core/runs/step-logs.js';
+import { runHasFinished, stepLog } from '../../core/runs/step-logs.js';
 import { openSse } from '../lib/sse.js';
 import { plainText, problems } from '../schemas/common.js';
 
-const STEP_ID = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,62}$/;
+// Room for an evaluate step's `<id>.baseline` log beside a 63-character step id.
+const STEP_ID = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,71}$/;
 /** After its run has finished, a log that is still open (a step that never ran) is given up on. */
 const WATCH_MS = 1000;
 const GRACE_TICKS = 2;
@@ -68,15 +69,15 @@ export const runLogRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req, reply) => {
       const { id, step } = req.params;
-      const logRun = await stepLogRun(ctx, logs, id, step);
+      const at = await stepLog(ctx, logs, id, step);
 
       const follow =
         req.query.follow === 'true' ||
         (req.query.follow === undefined && (req.headers.accept ?? '').includes('text/event-stream'));
       const offset = Number(req.headers['last-event-id'] ?? req.query.offset ?? 0);
       if (!follow) {
-        if (!(await logs.exists(logRun, step))) throw new NotFoundError('log of step', `${step}" of run "${id}`);
-        const stream = logs.read(logRun, step, { offset });
+        if (!(await logs.exists(at.runId, at.stepId))) throw new NotFoundError('log of step', `${step}" of run "${id}`);
+        const stream = logs.read(at.runId, at.stepId, { offset });
         if (req.query.format === 'text')
           return reply.type('text/plain; charset=utf-8').send(Readable.from(textLines(stream)));
         return reply.type('application/x-ndjson').send(stream);
@@ -99,7 +100,7 @@ export const runLogRoutes: FastifyPluginAsyncZod = async (app) => {
       }, WATCH_MS);
       try {
         const signal = AbortSignal.any([sse.signal, stop.signal]);
-        for await (const l of logs.follow(logRun, step, { signal, offset })) {
+        for await (const l of logs.follow(at.runId, at.stepId, { signal, offset })) {
           await sse.send('line', { ts: l.ts, stream: l.stream, line: l.line }, l.nextOffset);
         }
         if (!sse.signal.aborted) await sse.send('end', { reason });

@@ -6,6 +6,7 @@ import { parseInputSource } from './inputs.js';
 import { jsonPath, type SpecIssue } from './issues.js';
 import { checkIngestStep, INGEST_OUTPUTS } from './kinds/ingest.js';
 import { checkKindRefs } from './kinds/checks.js';
+import { evaluateOutputs, reservedInputs } from './kinds/evaluate.js';
 import { checkParamValue, paramsUsedAsInputs, uriParamError } from './params.js';
 import type { PipelineSpec, StepSpec } from './schema.js';
 import { templateRefs } from './template.js';
@@ -14,7 +15,8 @@ type Report = (path: PropertyKey[], message: string) => void;
 
 /** A step's outputs: declared, or fixed by its kind. */
 const outputsOf = (step: StepSpec | undefined): readonly string[] | undefined =>
-  step && (step.kind === 'ingest' ? INGEST_OUTPUTS : (step.outputs ?? []));
+  step &&
+  (step.kind === 'ingest' ? INGEST_OUTPUTS : step.kind === 'evaluate' ? evaluateOutputs(step) : (step.outputs ?? []));
 
 function checkParams(spec: PipelineSpec, report: Report): void {
   const uses = paramsUsedAsInputs(spec);
@@ -73,7 +75,15 @@ function checkStep(spec: PipelineSpec, step: StepSpec, i: number, ids: Set<strin
     }
   }
 
-  if (step.kind === 'container') {
+  if (step.kind === 'evaluate') {
+    for (const name of reservedInputs(step))
+      report(
+        ['steps', i, 'inputs', name],
+        `input '${name}' is the evaluate step's own; set it with the step's '${name}' field`,
+      );
+  }
+
+  if (step.kind === 'container' || step.kind === 'evaluate') {
     if (step.python && spec.code === undefined)
       report(['steps', i, 'python'], 'python.requirements is a path in the code package, but the pipeline has no code');
     const templated: [PropertyKey[], string][] = [

@@ -10,6 +10,7 @@ import type { ResolvedParams } from './params.js';
 import type { ContainerStepSpec, ExecutorName, PipelineSpec, StepSpec } from './schema.js';
 import { renderTemplate } from './template.js';
 import { approveFields, type ApprovePlanStep } from './kinds/approve.js';
+import { evaluateFields, type EvaluatePlanStep, type EvaluateStepSpec } from './kinds/evaluate.js';
 import { parseDuration, parseMemory } from './units.js';
 
 export type InputSource = { type: 'step'; step: string; output: string } | { type: 'uri'; uri: string };
@@ -46,7 +47,13 @@ export interface ContainerPlanStep extends PlanStepBase {
 
 /** One variant per step kind, discriminated by `kind` (as the spec's steps are). */
 export type PlanStep =
-  ContainerPlanStep | IngestPlanStep | GatePlanStep | RegisterPlanStep | PromotePlanStep | ApprovePlanStep;
+  | ContainerPlanStep
+  | IngestPlanStep
+  | GatePlanStep
+  | RegisterPlanStep
+  | PromotePlanStep
+  | ApprovePlanStep
+  | EvaluatePlanStep;
 
 export interface Plan {
   pipeline: string;
@@ -102,12 +109,12 @@ function commonFields(spec: PipelineSpec, step: StepSpec, params: ResolvedParams
   };
 }
 
-function containerFields(spec: PipelineSpec, step: ContainerStepSpec, params: ResolvedParams) {
+/** How a container runs; an evaluate step's evaluation program runs the same way. */
+function containerFields(spec: PipelineSpec, step: ContainerStepSpec | EvaluateStepSpec, params: ResolvedParams) {
   const render = (s: string): string => renderTemplate(s, params);
   const { cpu, memory, gpus } = step.resources ?? {};
   const executor = step.executor ?? spec.settings.executor;
   return {
-    kind: step.kind,
     image: step.image,
     command: (step.command ?? []).map(render),
     args: (step.args ?? []).map(render),
@@ -131,7 +138,7 @@ export function compilePlan(spec: PipelineSpec, params: ResolvedParams, opts: Co
     const common = commonFields(spec, step, params, opts);
     switch (step.kind) {
       case 'container':
-        compiled.set(step.id, { ...common, ...containerFields(spec, step, params) });
+        compiled.set(step.id, { ...common, kind: step.kind, ...containerFields(spec, step, params) });
         break;
       case 'ingest':
         compiled.set(step.id, { ...common, ...ingestFields(step) });
@@ -147,6 +154,9 @@ export function compilePlan(spec: PipelineSpec, params: ResolvedParams, opts: Co
         break;
       case 'approve':
         compiled.set(step.id, { ...common, ...approveFields(step) });
+        break;
+      case 'evaluate':
+        compiled.set(step.id, { ...common, ...containerFields(spec, step, params), ...evaluateFields(step, common) });
         break;
       default: {
         const unknownKind: never = step;

@@ -8,6 +8,7 @@ import { promoteStepSchema } from './kinds/promote.js';
 import { registerStepSchema } from './kinds/register.js';
 import { parseMemory } from './units.js';
 import { approveStepShape } from './kinds/approve.js';
+import { evaluateStepShape } from './kinds/evaluate.js';
 
 export { stepBase } from './kinds/base.js';
 export { parseDuration, parseMemory } from './units.js';
@@ -90,6 +91,8 @@ export const stepSchema = z.preprocess(
     registerStepSchema,
     promoteStepSchema,
     z.strictObject({ ...stepBase, ...approveStepShape }),
+    // An evaluation runs as a container step does, so it takes the same fields.
+    z.strictObject({ ...containerStepSchema.shape, ...evaluateStepShape }),
   ]),
 );
 export type StepSpec = z.infer<typeof stepSchema>;

@@ -72,6 +72,17 @@ describe('checkSpec', () => {
     expect(violationIssues(s, violations)[0]!.message).toMatch(/^step s: policy rule "executor": the kubernetes/);
   });
 
+  it('polices an evaluate step as the container it runs', () => {
+    const evaluate = {
+      kind: 'evaluate',
+      image: 'docker.io/evil:1',
+      network: 'host',
+      model: 'models:/m/1',
+      data: 'datasets:/d/1',
+    };
+    expect(checkSpec(strict, spec(evaluate)).map((v) => `${v.step}:${v.rule}`)).toEqual(['s:image', 's:network']);
+  });
+
   it('does not ask a process step for an image prefix', () => {
     expect(
       checkSpec({ ...strict, executors: ['docker', 'process'] }, spec({ image: 'none', executor: 'process' })),

@@ -55,8 +55,9 @@ export function checkSteps(policy: StepPolicy, steps: readonly PolicySubject[]):
 
 /** The steps of a validated spec as the policy sees them (the image is not templated, so it is final here). */
 export function specSubjects(spec: PipelineSpec): PolicySubject[] {
-  // Built-in kinds that run no user code of their own (ingest, gate…) have nothing to police.
-  const containers = spec.steps.flatMap((s) => (s.kind === 'container' ? [s] : []));
+  // Built-in kinds that run no user code of their own (ingest, gate…) have nothing to police;
+  // an evaluate step runs the user's evaluation container.
+  const containers = spec.steps.flatMap((s) => (s.kind === 'container' || s.kind === 'evaluate' ? [s] : []));
   return containers.map((step) => {
     const executor = step.executor ?? spec.settings.executor;
     const { cpu, memory } = step.resources ?? {};

@@ -4,7 +4,8 @@ import type { ArtifactRef } from '../artifacts/store.js';
 import { getRunWithSteps, markRunFinished } from './queries.js';
 import { getRun } from './projection.js';
 import { ConflictError, NotFoundError } from '../errors.js';
-import type { StepResult } from './contract.js';
+import type { StepDetails, StepResult } from './contract.js';
+import { baselineOwner } from '../pipeline/kinds/evaluate.js';
 import type { RunContext } from './context.js';
 import { startRun, type StartedRun } from './start.js';
 import { isActiveRun, isRetryableRun } from './status.js';
@@ -55,6 +56,8 @@ export async function retryRun(ctx: RunContext, id: string, by: Actor): Promise<
   const reuse: Record<string, StepResult> = {};
   for (const s of old.steps) {
     if (s.status !== 'succeeded' && s.status !== 'cached') continue;
+    // A baseline evaluation is part of its evaluate step, which carries its result in its details.
+    if (baselineOwner(s.step_id) !== undefined) continue;
     reuse[s.step_id] = {
       status: 'cached',
       outputs: s.outputs as Record<string, ArtifactRef>,
@@ -63,6 +66,7 @@ export async function retryRun(ctx: RunContext, id: string, by: Actor): Promise<
       ...(s.cache_key ? { cacheKey: s.cache_key } : {}),
       cachedFromRun: s.cached_from_run ?? old.id,
       durationMs: 0,
+      ...(s.details ? { details: s.details as StepDetails } : {}),
     };
   }
   return startRun(

@@ -3,6 +3,7 @@ import type { Db } from '../db/connect.js';
 import type { RunRow, RunStepRow } from '../db/tables/runs.js';
 import { ACTIVE_RUN_STATUSES, type RunOutcome, type RunStatus } from './status.js';
 import type { RunProjection } from './projection.js';
+import type { StepDetails } from './contract.js';
 
 /** What the API (not the workflow) writes when it starts a run. */
 export type NewRunRow = Omit<RunProjection, 'status' | 'error'>;
@@ -57,6 +58,8 @@ export interface ReusedStep {
   cachedFromRun: string;
   outputs: unknown;
   metrics: unknown;
+  /** What a built-in kind found (an evaluate step's baseline, a registered version): later steps read it. */
+  details: StepDetails | null;
 }
 
 /** A retry records the steps it takes over from the earlier run before its workflow starts. */
@@ -75,6 +78,7 @@ export async function insertReusedSteps(db: Db, runId: string, steps: ReusedStep
         cached_from_run: s.cachedFromRun,
         outputs: JSON.stringify(s.outputs),
         metrics: JSON.stringify(s.metrics),
+        details: s.details ? JSON.stringify(s.details) : null,
         started_at: now,
         finished_at: now,
       })),

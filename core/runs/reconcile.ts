@@ -3,7 +3,7 @@ import { audited } from '../access/audit.js';
 import type { RunRow } from '../db/tables/runs.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { planRun } from '../pipeline/plan-run.js';
-import type { RunPipelineInput, StepResult } from './contract.js';
+import type { RunPipelineInput, StepDetails, StepResult } from './contract.js';
 import type { RunContext } from './context.js';
 import { getRunSteps } from './projection.js';
 import { listPendingRunsBefore, markRunFinished } from './queries.js';
@@ -36,6 +36,7 @@ async function reusedSteps(ctx: RunContext, runId: string): Promise<Record<strin
         ...(s.cache_key ? { cacheKey: s.cache_key } : {}),
         cachedFromRun: s.cached_from_run!,
         durationMs: 0,
+        ...(s.details ? { details: s.details as StepDetails } : {}),
       },
     ]),
   );

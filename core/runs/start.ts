@@ -182,5 +182,6 @@ function reusedRows(reuse: Record<string, StepResult>): ReusedStep[] {
     cachedFromRun: r.cachedFromRun!,
     outputs: r.outputs,
     metrics: r.metrics,
+    details: r.details ?? null,
   }));
 }

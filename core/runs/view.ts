@@ -1,4 +1,5 @@
 import type { ArtifactRef } from '../artifacts/store.js';
+import { baselineOwner } from '../pipeline/kinds/evaluate.js';
 import { getRunWithSteps, type RunWithSteps } from './queries.js';
 import type { RunRow, RunStepRow } from '../db/tables/runs.js';
 import { NotFoundError } from '../errors.js';
@@ -103,7 +104,9 @@ async function stepsFromDb(ctx: RunContext, row: RunWithSteps): Promise<StepView
   const order = (await ctx.specs.stepIds(row.pipeline, row.digest)) ?? [];
   const byId = new Map(row.steps.map((s) => [s.step_id, s]));
   const steps = order.map((id) => (byId.has(id) ? stepFromRow(byId.get(id)!) : unrecorded(id, row.status)));
-  for (const s of row.steps) if (!order.includes(s.step_id)) steps.push(stepFromRow(s));
+  // A baseline evaluation's row is part of its evaluate step (whose details report it), not a step.
+  for (const s of row.steps)
+    if (!order.includes(s.step_id) && baselineOwner(s.step_id) === undefined) steps.push(stepFromRow(s));
   return steps;
 }
 

@@ -12,7 +12,7 @@ export interface KindRef {
   kinds?: StepKind[];
 }
 
-const metricKinds: StepKind[] = ['container', 'evaluate'] as StepKind[];
+const metricKinds: StepKind[] = ['container', 'evaluate'];
 
 export function outputRef(path: PropertyKey[], src: string | undefined): KindRef[] {
   if (src === undefined) return [];
@@ -31,6 +31,8 @@ export function kindRefs(step: StepSpec): KindRef[] {
       ];
     case 'promote':
       return [{ path: ['from'], step: step.from, kinds: ['register'] }];
+    case 'evaluate':
+      return [...outputRef(['model'], step.model), ...outputRef(['data'], step.data)];
     default:
       return [];
   }
