@@ -26,7 +26,13 @@ interface RunJson {
   status: string;
   outcome: string | null;
   outcomeReason: string | null;
-  steps: { id: string; status: string; metrics: Record<string, number>; skipReason: string | null }[];
+  steps: {
+    id: string;
+    status: string;
+    metrics: Record<string, number>;
+    details: Record<string, unknown> | null;
+    skipReason: string | null;
+  }[];
 }
 
 // The README's walkthrough, as a user without Docker does it: the first run promotes (no champion
@@ -112,6 +118,9 @@ describe('examples/pipelines/lifecycle.yaml on the process executor, through the
       expect(waiting.status).toBe('waiting');
       expect(step(waiting, 'approve').status).toBe('awaiting-approval');
       expect(step(waiting, 'evaluate').metrics.accuracy).toBeGreaterThan(0.9);
+      // No champion yet: no baseline evaluated, and the gate's gain check says it was skipped.
+      expect(step(waiting, 'evaluate').details).toMatchObject({ baseline: null });
+      expect(JSON.stringify(step(waiting, 'gate').details)).toContain('no baseline');
       expect(run.output()).toContain(`sluice approve ${id}`);
 
       const approved = await sluice(['approve', id, '-m', 'looks good']);
@@ -143,6 +152,11 @@ describe('examples/pipelines/lifecycle.yaml on the process executor, through the
       const done = await json<RunJson>(['runs', 'get', runIdIn(run.output())!]);
       expect(done).toMatchObject({ status: 'succeeded', outcome: 'not-promoted' });
       expect(done.outcomeReason).toMatch(/accuracy/);
+      // The champion was scored on the same test data beside the candidate.
+      const evaluate = step(done, 'evaluate');
+      expect(evaluate.details).toMatchObject({ baseline: { model: 'wine', version: 1 } });
+      const baseline = evaluate.details!.baselineMetrics as Record<string, number>;
+      expect(baseline.accuracy).toBeGreaterThan(evaluate.metrics.accuracy!);
       for (const id of ['register', 'approve', 'promote']) expect(step(done, id).status).toBe('skipped');
       const model = await json<{ aliases: Record<string, number> }>(['models', 'get', 'wine']);
       expect(model.aliases).toMatchObject({ champion: 1 });
