@@ -24,7 +24,6 @@ const SEMANTIC_400: Record<string, string> = {
   'POST /v1/datasets/{name}/versions': 'artifactUri must name the configured artifact store',
   'POST /v1/models/{name}/versions/upload': 'the metadata part is JSON text, its fields checked once parsed',
   'POST /v1/datasets/{name}/versions/upload': 'the metadata part is JSON text, its fields checked once parsed',
-  'POST /v1/code-packages': 'the body is a tar archive, its entries checked once read (no links, no absolute paths)',
 };
 
 /** Operations left out of a role's run, and why. */

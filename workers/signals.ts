@@ -3,6 +3,10 @@
  * `docker stop`, `kill -- -PGID`) reaches us directly and again through npm and tsx, which forward
  * it: a repeat within `sameRequestMs` of the first is that same request, not an impatient second.
  * A later one forces the exit; `forceExit` must then end what we started synchronously.
+ *
+ * Run as `node --import tsx …`, not `tsx …`: tsx's own parent process relays a signal and, when its
+ * child has not acknowledged it within about 60 ms (a busy event loop on a loaded machine), kills
+ * the child with SIGKILL, leaving the detached Temporal dev server behind.
  */
 export function onStopSignals(opts: {
   say: (message: string) => void;

@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
 import { access, constants, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defaultToolsDir } from '../../core/temporal/binary.js';
+
+const HOOKS_DIR = fileURLToPath(new URL('.', import.meta.url));
 
 /** Pinned: a new version brings new checks. Keep in step with SCHEMATHESIS_VERSION in scripts/lib.sh. */
 export const SCHEMATHESIS_VERSION = '4.32.5';
@@ -11,7 +14,14 @@ function run(cmd: string, args: string[], opts: { cwd?: string } = {}): Promise<
     const child = spawn(cmd, args, {
       cwd: opts.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1', PYTHONUNBUFFERED: '1' },
+      env: {
+        ...process.env,
+        NO_COLOR: '1',
+        PYTHONUNBUFFERED: '1',
+        // Serialisers for the bodies schemathesis cannot make itself (schemathesis_hooks.py).
+        PYTHONPATH: HOOKS_DIR,
+        SCHEMATHESIS_HOOKS: 'schemathesis_hooks',
+      },
     });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
