@@ -65,11 +65,20 @@ function exited(child: ChildProcess): Promise<void> {
   });
 }
 
+/** The pid recorded in `pidFile` if that process still runs `temporal server start-dev`. */
+function recordedDevServer(pidFile: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    return pid > 0 && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('start-dev') ? pid : undefined;
+  } catch {
+    return undefined; // no record, or the process is gone
+  }
+}
+
 /** Stops a dev server recorded in `pidFile` if that pid still runs `temporal server start-dev`. */
 async function stopLeftover(pidFile: string): Promise<void> {
-  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
-  const cmdline = pid > 0 ? await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '') : '';
-  if (cmdline.includes('start-dev')) {
+  const pid = recordedDevServer(pidFile);
+  if (pid !== undefined) {
     process.kill(pid, 'SIGTERM');
     for (let i = 0; i < 100 && (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')); i++) {
       await new Promise((r) => setTimeout(r, 100));
@@ -84,22 +93,22 @@ async function stopLeftover(pidFile: string): Promise<void> {
 }
 
 /**
- * Kills, at once and synchronously, the dev server recorded in `pidFile` if that pid still runs
- * `temporal server start-dev` (and its process group): the forced exit of a stack still starting.
+ * Kills, at once and synchronously, the dev server recorded in `pidFile` (and its process group):
+ * the forced exit of a stack still starting.
  */
 export function killRecordedDevServer(pidFile: string): void {
+  const pid = recordedDevServer(pidFile);
+  if (pid === undefined) return;
   try {
-    const pid = Number(readFileSync(pidFile, 'utf8').trim());
-    if (!(pid > 0) || !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('start-dev')) return;
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      process.kill(pid, 'SIGKILL');
-    }
-    rmSync(pidFile, { force: true });
+    process.kill(-pid, 'SIGKILL');
   } catch {
-    /* no record, or already gone */
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }
+  rmSync(pidFile, { force: true });
 }
 
 /** Starts `temporal server start-dev` on 127.0.0.1 and waits until it answers. */
