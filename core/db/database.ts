@@ -11,6 +11,7 @@ import type {
   ModelVersionsTable,
   RunInputsTable,
 } from './tables/registry.js';
+import type { DeploymentRoutesTable, GatewayStatsTable } from './tables/serving.js';
 
 /** The whole metadata schema, as kysely sees it. Only types live here. */
 export interface Database {
@@ -31,4 +32,6 @@ export interface Database {
   datasets: DatasetsTable;
   dataset_versions: DatasetVersionsTable;
   run_inputs: RunInputsTable;
+  deployment_routes: DeploymentRoutesTable;
+  gateway_stats: GatewayStatsTable;
 }
