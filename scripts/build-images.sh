@@ -3,6 +3,7 @@
 #   sluice/busybox:1  a busybox-static root (imports in about a second)
 #   sluice/sklearn:1  a Debian minbase root with python3-sklearn: an environment only (a pipeline's
 #                     code comes with it, mounted at /sluice/code)
+#   sluice/node-base:20  Debian minbase + this machine's Node 20: the production image's local base
 # Rebuilds only what is missing or stale (the sklearn tag carries the version of its recipe).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -40,4 +41,29 @@ if [ "$(image_label sluice/sklearn:1 sluice.examples)" != "$want_hash" ]; then
     -c 'ENV PYTHONDONTWRITEBYTECODE=1' -c "LABEL sluice.examples=$want_hash" \
     -c 'WORKDIR /sluice/code' - sluice/sklearn:1 >/dev/null
 fi
-say "images ready: sluice/busybox:1 sluice/sklearn:1"
+# The base of the production image (Dockerfile, BASE build argument) when no registry serves
+# node:20-bookworm-slim: a Debian minbase root with this machine's Node 20 and npm, and a `node` user.
+node_version="$(node --version)"
+if [ "$(image_label sluice/node-base:20 sluice.node)" != "$node_version" ]; then
+  rootfs="$SLUICE_TOOLS_DIR/rootfs-node"
+  if [ ! -f "$rootfs/.sluice-complete" ]; then
+    say "debootstrap: Debian bookworm minbase into $rootfs (about a minute)"
+    rm -rf "$rootfs"
+    debootstrap --variant=minbase bookworm "$rootfs" http://deb.debian.org/debian \
+      >"$SLUICE_SERVICES_DIR/debootstrap-node.log" 2>&1 \
+      || die "debootstrap failed; see $SLUICE_SERVICES_DIR/debootstrap-node.log"
+    rm -rf "$rootfs/var/cache/apt/archives"/*.deb "$rootfs/var/lib/apt/lists"/*
+    chroot "$rootfs" groupadd --gid 1000 node
+    chroot "$rootfs" useradd --uid 1000 --gid node --create-home --shell /bin/sh node
+    touch "$rootfs/.sluice-complete"
+  fi
+  say "importing image sluice/node-base:20 (Node $node_version from this machine)"
+  install -m 0755 "$(command -v node)" "$rootfs/usr/local/bin/node"
+  rm -rf "$rootfs/usr/local/lib/node_modules" && mkdir -p "$rootfs/usr/local/lib/node_modules"
+  cp -a "$(dirname "$(readlink -f "$(command -v npm)")")/.." "$rootfs/usr/local/lib/node_modules/npm"
+  ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$rootfs/usr/local/bin/npm"
+  tar -C "$rootfs" --exclude=./.sluice-complete -c . | docker import \
+    -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    -c "LABEL sluice.node=$node_version" -c 'CMD ["node"]' - sluice/node-base:20 >/dev/null
+fi
+say "images ready: sluice/busybox:1 sluice/sklearn:1 sluice/node-base:20"

@@ -2,7 +2,9 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+// From source (tsx) the workflows are .ts files; in the production image (tsc output) they are .js.
+const workflowsEntry = import.meta.url.endsWith('.ts') ? '../workflows/index.ts' : '../workflows/index.js';
+export const workflowsPath = fileURLToPath(new URL(workflowsEntry, import.meta.url));
 
 export interface WorkerOptions {
   connection: NativeConnection;
