@@ -10,6 +10,7 @@ import type { Executor, StepRunResult } from './executors/types.js';
 import { refused, type StepAttempt } from './step-failures.js';
 import { attemptHeader, countStoredLines } from './stored-lines.js';
 import { limitedResources } from './step-policy.js';
+import { recordStepDuration } from './step-metrics.js';
 
 // A cancel reaches the step with the next heartbeat's answer (the worker throttles to 1 s too).
 const HEARTBEAT_MS = 1_000;
@@ -74,6 +75,7 @@ export async function runStep(
         if (tail.length > TAIL_LINES) tail.shift();
       },
     });
+    recordStepDuration(ctx, { pipeline: input.pipeline, step: step.id, executor: executor.name }, result);
     return { result, workDir, outDir: join(workDir, 'outputs'), tail };
   } catch (err) {
     if (ctx.cancellationSignal.aborted) {

@@ -42,6 +42,10 @@ const envSchema = z.object({
     .default(1024 * 1024),
   SLUICE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   SLUICE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+  SLUICE_WORKER_METRICS_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:9464')
+    .optional(),
   SLUICE_INGEST_ROOTS: z.string().optional(),
   SLUICE_INGEST_HOSTS: z.string().default(''),
   ...policyEnvSchema.shape,
@@ -83,6 +87,8 @@ export interface Config {
   policy: PolicySettings;
   logLevel: z.infer<typeof envSchema>['SLUICE_LOG_LEVEL'];
   workerConcurrency: number;
+  /** host:port of the worker's Prometheus endpoint (Temporal SDK metrics + Sluice's step metrics); off when unset. */
+  workerMetricsAddress?: string;
   /** Where ingest steps may read from: directories (file: sources) and HTTP hosts. */
   ingest: { roots: string[]; hosts: string[] };
 }
@@ -161,6 +167,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     policy,
     logLevel: e.SLUICE_LOG_LEVEL,
     workerConcurrency: e.SLUICE_WORKER_CONCURRENCY,
+    ...(e.SLUICE_WORKER_METRICS_ADDRESS ? { workerMetricsAddress: e.SLUICE_WORKER_METRICS_ADDRESS } : {}),
     ingest: {
       // Unset: the data dir's imports/ only; `none`: no file sources at all.
       roots:

@@ -22,6 +22,21 @@ export function sdkLogLevel(level: Config['logLevel']): LogLevel {
   return level === 'debug' || level === 'trace' ? 'DEBUG' : 'WARN';
 }
 
+/**
+ * The worker's Prometheus endpoint (SLUICE_WORKER_METRICS_ADDRESS): the Temporal SDK's own series — queue
+ * lag as `temporal_workflow_task_schedule_to_start_latency_seconds` and
+ * `temporal_activity_schedule_to_start_latency_seconds`, task and poll counts, slots — and the step metrics
+ * Sluice records through the same meter (activities/step-metrics.ts). Seconds and `_total` suffixes, as
+ * Prometheus names them.
+ */
+export function workerTelemetry(bindAddress: string) {
+  return {
+    metrics: {
+      prometheus: { bindAddress, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true },
+    },
+  };
+}
+
 function requireSharedServices(config: Readonly<Config>, role: string): void {
   if (!config.temporal.address)
     throw new ConfigError(`SLUICE_TEMPORAL_ADDRESS is required for ${role} (host:port of Temporal)`);
@@ -46,7 +61,10 @@ export function runEntryPoint(
     if (entry.runsWorkers) {
       // Imported here: the API on its own never loads the worker's native runtime.
       const { DefaultLogger, Runtime } = await import('@temporalio/worker');
-      Runtime.install({ logger: new DefaultLogger(sdkLogLevel(config.logLevel)) });
+      Runtime.install({
+        logger: new DefaultLogger(sdkLogLevel(config.logLevel)),
+        ...(config.workerMetricsAddress ? { telemetryOptions: workerTelemetry(config.workerMetricsAddress) } : {}),
+      });
     }
     await main(config, say);
   };
