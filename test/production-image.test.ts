@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process';
-import { chmod, cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { issueKey } from '../core/access/keys.js';
@@ -10,57 +9,13 @@ import { freePort } from '../core/temporal/dev-server.js';
 import { dbTargets, openMigrated, type OpenedDb } from './support/databases.js';
 import { uniqueId, testServices } from './support/services.js';
 import { waitFor } from './support/wait.js';
-
-// The production image (Dockerfile) built here as a user would build it, on a base made locally
-// (sluice/node-base:20, scripts/build-images.sh) because no registry serves node:20-bookworm-slim;
-// then the API and a worker run from it (host network, loopback only) against the test services,
-// and a pipeline run goes through the containerised worker.
+import { APP_IMAGE, buildAppImage, docker } from './support/app-image.js';
 
 const run = promisify(execFile);
-const repo = fileURLToPath(new URL('..', import.meta.url));
-const IMAGE = 'sluice/app:test';
-const CONTEXT = [
-  'package.json',
-  'package-lock.json',
-  'tsconfig.json',
-  'tsconfig.build.json',
-  'Dockerfile',
-  '.dockerignore',
-];
-const CONTEXT_DIRS = ['core', 'workflows', 'activities', 'api', 'workers', 'cli', 'examples'];
 
-async function docker(...args: string[]): Promise<string> {
-  // DOCKER_BUILDKIT=0: Debian's docker.io has no buildx here; the Dockerfile is written for both builders.
-  const { stdout } = await run('docker', args, {
-    env: { ...process.env, DOCKER_BUILDKIT: '0' },
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return stdout.trim();
-}
-
-/** The npm cache of this machine: the build installs from it with --offline (the build has no network). */
-async function npmCacheDir(): Promise<string> {
-  const { stdout } = await run('npm', ['config', 'get', 'cache']);
-  return stdout.trim();
-}
-
-/**
- * The lockfile with every package's tarball URL written out. This machine's npm omits the URLs of
- * default-registry packages (omit-lockfile-registry-resolved); an --offline install then asks the
- * registry for a package's metadata to find the URL, which no offline build can. Same packages, same
- * integrity hashes: only where npm finds them is spelled out.
- */
-function withRegistryUrls(lockText: string): string {
-  const lock = JSON.parse(lockText) as {
-    packages: Record<string, { version?: string; resolved?: string; link?: boolean }>;
-  };
-  for (const [path, entry] of Object.entries(lock.packages)) {
-    if (!path || entry.link || entry.resolved || !entry.version) continue;
-    const name = path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
-    entry.resolved = `https://registry.npmjs.org/${name}/-/${name.split('/').pop()}-${entry.version}.tgz`;
-  }
-  return JSON.stringify(lock, null, 2);
-}
+// The production image (Dockerfile) built as a user would (test/support/app-image.ts: on a local base,
+// offline); then the API and a worker run from it (host network, loopback only) against the test services,
+// and a pipeline run goes through the containerised worker.
 
 describe('the production image', () => {
   let dir: string;
@@ -70,18 +25,7 @@ describe('the production image', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'sluice-image-'));
-    const ctx = join(dir, 'context');
-    await mkdir(ctx);
-    for (const f of CONTEXT) await cp(join(repo, f), join(ctx, f));
-    for (const d of CONTEXT_DIRS) await cp(join(repo, d), join(ctx, d), { recursive: true });
-    await cp(join(await npmCacheDir(), '_cacache'), join(ctx, '.build-cache', 'npm', '_cacache'), { recursive: true });
-    await writeFile(
-      join(ctx, 'package-lock.json'),
-      withRegistryUrls(await readFile(join(ctx, 'package-lock.json'), 'utf8')),
-    );
-    const started = Date.now();
-    await docker('build', '--network', 'none', '--build-arg', 'BASE=sluice/node-base:20', '-t', IMAGE, ctx);
-    buildSeconds = (Date.now() - started) / 1000;
+    buildSeconds = await buildAppImage();
     console.log(`production image built in ${buildSeconds.toFixed(1)} s`);
     pg = await openMigrated(dbTargets().find((t) => t.name === 'postgres')!);
   }, 1_200_000);
@@ -93,7 +37,7 @@ describe('the production image', () => {
   }, 120_000);
 
   it('is compiled JavaScript run by node as a non-root user, with a health check', async () => {
-    const config = JSON.parse(await docker('image', 'inspect', '--format', '{{json .Config}}', IMAGE)) as {
+    const config = JSON.parse(await docker('image', 'inspect', '--format', '{{json .Config}}', APP_IMAGE)) as {
       User: string;
       Entrypoint: string[];
       Cmd: string[];
@@ -111,7 +55,7 @@ describe('the production image', () => {
       'none',
       '--entrypoint',
       'sh',
-      IMAGE,
+      APP_IMAGE,
       '-c',
       'id -u; ls workers/image-main.js api/main.js workflows/index.js; find . -path ./node_modules -prune -o -name "*.ts" -print | head -n 3; ls node_modules/typescript node_modules/vitest 2>&1 | head -n 2',
     );
@@ -120,7 +64,7 @@ describe('the production image', () => {
     expect(lines.slice(1, 4).sort()).toEqual(['api/main.js', 'workers/image-main.js', 'workflows/index.js']);
     expect(listing).not.toMatch(/\.ts$/m);
     expect(listing).toMatch(/node_modules\/typescript'?: No such file/);
-    const help = await docker('run', '--rm', '--network', 'none', IMAGE, 'help');
+    const help = await docker('run', '--rm', '--network', 'none', APP_IMAGE, 'help');
     expect(help).toContain('usage: <image> api | worker | migrate | health');
   });
 
@@ -157,7 +101,7 @@ describe('the production image', () => {
         '-v',
         `${data}:${data}`,
         ...envArgs({ SLUICE_ROLE: role, ...extra }),
-        IMAGE,
+        APP_IMAGE,
         role,
       );
       containers.push(id);
