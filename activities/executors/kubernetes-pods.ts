@@ -8,8 +8,11 @@ export type PodView =
   | { phase: 'running'; pod: string; imageId?: string }
   | { phase: 'exited'; pod: string; exitCode: number; reason?: string; message?: string; imageId?: string };
 
-/** Waiting reasons that no amount of waiting fixes; ErrImagePull turns into ImagePullBackOff within seconds. */
-const IMAGE_REASONS = new Set(['ImagePullBackOff', 'ErrImageNeverPull', 'InvalidImageName']);
+/**
+ * Waiting reasons that fail the step at once. A pull error counts from the first one: the kubelet
+ * turns any ErrImagePull into ImagePullBackOff anyway, only 10 s or more later.
+ */
+const IMAGE_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'ErrImageNeverPull', 'InvalidImageName']);
 const NOT_EXECUTABLE = /executable file not found|no such file or directory|permission denied/;
 
 /**
