@@ -6,7 +6,7 @@ import { upsertStep } from '../core/runs/projection.js';
 import type { ExecuteStepInput } from '../core/runs/contract.js';
 import { codeDirFor } from './code-dir.js';
 import type { ActivityDeps } from './deps.js';
-import type { Executor, StepRunResult } from './executors/types.js';
+import { ExecutorError, type Executor, type StepRunResult } from './executors/types.js';
 import { refused, type StepAttempt } from './step-failures.js';
 import { attemptHeader, countStoredLines } from './stored-lines.js';
 import { limitedResources } from './step-policy.js';
@@ -46,6 +46,12 @@ export async function runStep(
   log.write('stderr', attemptHeader(attempt.attempt, step.id, attempt.executor ?? '', step.image));
   const beat = setInterval(() => ctx.heartbeat({ phase: 'running' }), HEARTBEAT_MS);
   try {
+    if (step.secrets?.length && executor.name !== 'kubernetes') {
+      throw new ExecutorError(
+        'InvalidRequest',
+        `step ${step.id} names Kubernetes Secrets (secrets:) but runs on the ${executor.name} executor; set executor: kubernetes`,
+      );
+    }
     const codeDir = step.code !== undefined ? await codeDirFor(deps, step.code) : undefined;
     if (codeDir) log.write('stderr', `[sluice] code ${step.code!.slice(0, 19)}…`);
     const result = await executor.run({
@@ -64,6 +70,7 @@ export async function runStep(
       ...(step.python !== undefined ? { python: step.python } : {}),
       resources: limitedResources(deps, step),
       ...(step.network !== undefined ? { network: step.network } : {}),
+      ...(step.secrets !== undefined ? { secrets: step.secrets } : {}),
       timeoutMs: step.timeoutMs,
       signal: ctx.cancellationSignal,
       // The container stays until its outputs are stored (executeStep releases it).

@@ -1,5 +1,5 @@
-// `npm run bench -- pipeline [sequential|concurrent|cancel]…`: orchestration overhead per step
-// (process and docker executors), 200 concurrent 3-step pipelines, and the time from a cancel
+// `npm run bench -- pipeline [sequential|concurrent|cancel|kubernetes]…`: orchestration overhead per step
+// (process and docker executors; kubernetes Jobs on the local cluster with `kubernetes`), 200 concurrent 3-step pipelines, and the time from a cancel
 // request to the step container's removal. Real dev server, real Postgres, the real worker process.
 // With no case named, all run.
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
@@ -19,6 +19,7 @@ import type { RunProgress } from '../core/runs/contract.js';
 import { workflowIdFor } from '../core/runs/ids.js';
 import { msUntilContainersRemoved } from '../test/support/cancel-timing.js';
 import { testServices } from '../test/support/services.js';
+import { workerKubeconfigPath } from '../test/support/k8s.js';
 import { spawnWorkerProcess } from '../test/support/worker-process.js';
 
 const EventType = proto.temporal.api.enums.v1.EventType;
@@ -33,12 +34,14 @@ function plan(yaml: string): Plan {
   return planRun({ spec: parsed.spec, version: 1 }, {}, { cache: false }).plan;
 }
 
-function sequential(n: number, executor: 'process' | 'docker'): Plan {
+type BenchExecutor = 'process' | 'docker' | 'kubernetes';
+
+function sequential(n: number, executor: BenchExecutor): Plan {
   const steps = Array.from(
     { length: n },
     (_, i) => `
   - id: s${i}
-    image: ${executor === 'docker' ? testServices.images.busybox : 'none'}
+    image: ${executor === 'process' ? 'none' : testServices.images.busybox}
     executor: ${executor}
     command: ['true']${i ? `\n    dependsOn: [s${i - 1}]` : ''}`,
   ).join('');
@@ -88,7 +91,7 @@ export default async function run(args: string[] = []): Promise<void> {
   const connection = await Connection.connect({ address: dev.address });
   const client = new Client({ connection });
   let n = 0;
-  const worker = (taskQueue: string) =>
+  const worker = (taskQueue: string, extra: Record<string, string> = {}) =>
     spawnWorkerProcess({
       SLUICE_TEMPORAL_ADDRESS: dev.address,
       SLUICE_TASK_QUEUE: taskQueue,
@@ -100,6 +103,7 @@ export default async function run(args: string[] = []): Promise<void> {
       SLUICE_POLICY_EXECUTORS: 'docker,process',
       SLUICE_POLICY_ALLOW_ROOT: 'true',
       SLUICE_WORKER_CONCURRENCY: '100',
+      ...extra,
     });
   const start = (taskQueue: string, p: Plan) => {
     const runId = `bench-${++n}-${Date.now().toString(36)}`;
@@ -110,9 +114,19 @@ export default async function run(args: string[] = []): Promise<void> {
     });
   };
   try {
-    for (const executor of wanted('sequential') ? (['process', 'docker'] as const) : []) {
+    const executors: BenchExecutor[] = [
+      ...(wanted('sequential') ? (['process', 'docker'] as const) : []),
+      // Only when named: it needs the local cluster of scripts/k8s-up.sh.
+      ...(args.includes('kubernetes') ? (['kubernetes'] as const) : []),
+    ];
+    for (const executor of executors) {
       const tq = `bench-seq-${executor}-${Date.now()}`;
-      const w = await worker(tq);
+      const w = await worker(
+        tq,
+        executor === 'kubernetes'
+          ? { SLUICE_K8S_KUBECONFIG: workerKubeconfigPath, SLUICE_POLICY_EXECUTORS: 'docker,process,kubernetes' }
+          : {},
+      );
       await (await start(tq, sequential(3, executor))).result(); // warm-up
       const p = sequential(20, executor);
       const t0 = performance.now();
@@ -121,8 +135,8 @@ export default async function run(args: string[] = []): Promise<void> {
       const waits = await workflowTaskWaits(handle);
       const totalMs = performance.now() - t0;
       // A step's own command time: for a process, spawn to exit as the executor timed it. For
-      // docker it counts as zero: the no-op runs for no measurable time inside its container,
-      // and creating, starting and removing the container is orchestration.
+      // docker and kubernetes it counts as zero: the no-op runs for no measurable time inside its
+      // container, and creating, starting and removing the container (the Job, its pod) is orchestration.
       const own = status.steps.map((s) => (executor === 'process' ? (s.runMs ?? 0) : 0));
       const ends = status.steps.map((s) => Date.parse(s.finishedAt!));
       const gaps = ends.map((e, i) => (i === 0 ? e - Date.parse(status.steps[0]!.startedAt!) : e - ends[i - 1]!));

@@ -26,8 +26,14 @@ const envSchema = z.object({
     .regex(/^[a-z_][a-z0-9_]*$/, 'expected a lowercase SQL identifier')
     .optional(),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'expected a postgres:// URL' }).optional(),
-  SLUICE_EXECUTOR: z.enum(['auto', 'docker', 'process']).default('auto'),
+  SLUICE_EXECUTOR: z.enum(['auto', 'docker', 'process', 'kubernetes']).default('auto'),
   SLUICE_DOCKER_NETWORK: z.enum(['none', 'host']).default('none'),
+  SLUICE_K8S_KUBECONFIG: optionalText,
+  SLUICE_K8S_NAMESPACE: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'expected a Kubernetes namespace name (DNS-1123 label)')
+    .optional(),
+  SLUICE_K8S_IMAGE_PULL_POLICY: z.enum(['IfNotPresent', 'Never', 'Always']).default('IfNotPresent'),
   SLUICE_S3_BUCKET: optionalText,
   SLUICE_S3_PREFIX: z.string().default(''),
   SLUICE_S3_ENDPOINT: z.url().optional(),
@@ -82,7 +88,16 @@ export interface Config {
   /** Postgres schema (search_path) to use instead of the user's default. */
   databaseSchema?: string;
   artifacts: ArtifactConfig;
-  executor: { kind: 'auto' | 'docker' | 'process'; dockerNetwork: 'none' | 'host' };
+  executor: {
+    kind: 'auto' | 'docker' | 'process' | 'kubernetes';
+    dockerNetwork: 'none' | 'host';
+    /**
+     * Steps as Jobs. Available when SLUICE_EXECUTOR=kubernetes (the default executor then) or a
+     * kubeconfig is set (for steps that ask for it). Without a kubeconfig: KUBECONFIG, ~/.kube/config
+     * or, inside a pod, its ServiceAccount.
+     */
+    kubernetes: { kubeconfig?: string; namespace?: string; imagePullPolicy: 'IfNotPresent' | 'Never' | 'Always' };
+  };
   /** What steps may ask for (core/policy); its executors default per process, see resolvePolicy. */
   policy: PolicySettings;
   logLevel: z.infer<typeof envSchema>['SLUICE_LOG_LEVEL'];
@@ -163,7 +178,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL,
     databaseSchema: e.SLUICE_DB_SCHEMA,
     artifacts,
-    executor: { kind: e.SLUICE_EXECUTOR, dockerNetwork: e.SLUICE_DOCKER_NETWORK },
+    executor: {
+      kind: e.SLUICE_EXECUTOR,
+      dockerNetwork: e.SLUICE_DOCKER_NETWORK,
+      kubernetes: {
+        kubeconfig: e.SLUICE_K8S_KUBECONFIG ? resolve(e.SLUICE_K8S_KUBECONFIG) : undefined,
+        namespace: e.SLUICE_K8S_NAMESPACE,
+        imagePullPolicy: e.SLUICE_K8S_IMAGE_PULL_POLICY,
+      },
+    },
     policy,
     logLevel: e.SLUICE_LOG_LEVEL,
     workerConcurrency: e.SLUICE_WORKER_CONCURRENCY,

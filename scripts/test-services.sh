@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure every real service the test suite talks to is installed and running on this
 # machine: PostgreSQL, the Docker engine (+ locally built test images), MinIO, the
-# Temporal CLI and the schemathesis fuzzer. Idempotent: installs only what is missing,
+# Temporal CLI, the schemathesis fuzzer and a single-node Kubernetes cluster (scripts/k8s-up.sh;
+# its binaries are built once, about 10 min on 2 cores). Idempotent: installs only what is missing,
 # starts only what is down.
 # Never asks a person anything. Everything listens on 127.0.0.1 only.
 set -euo pipefail
@@ -18,4 +19,5 @@ ensure_postgres
 ensure_dockerd
 ensure_minio_running
 "$here/build-images.sh"
+"$here/k8s-up.sh"
 say "all test services are up"

@@ -1,5 +1,12 @@
 import Docker from 'dockerode';
-import { DockerExecutor, ProcessExecutor, dockerAvailable } from '../activities/executors/index.js';
+import { KubeConfig } from '@kubernetes/client-node';
+import {
+  DockerExecutor,
+  KubernetesExecutor,
+  ProcessExecutor,
+  dockerAvailable,
+  type Executor,
+} from '../activities/executors/index.js';
 import type { ActivityDeps } from '../activities/deps.js';
 import type { Config } from '../core/config.js';
 import type { StepPolicy } from '../core/policy/schema.js';
@@ -18,7 +25,25 @@ function stepUsers(policy: StepPolicy) {
   };
 }
 
-/** Docker when a daemon answers (or when required), local processes always (the step policy decides who may use them). */
+/** Jobs on Kubernetes, when SLUICE_EXECUTOR=kubernetes or a kubeconfig is configured; else undefined. */
+function kubernetesExecutor(config: Config['executor'], policy: StepPolicy): Executor | undefined {
+  const k = config.kubernetes;
+  if (config.kind !== 'kubernetes' && !k.kubeconfig) return undefined;
+  const kubeConfig = new KubeConfig();
+  if (k.kubeconfig) kubeConfig.loadFromFile(k.kubeconfig);
+  else kubeConfig.loadFromDefault();
+  return new KubernetesExecutor({
+    kubeConfig,
+    namespace: k.namespace,
+    imagePullPolicy: k.imagePullPolicy,
+    user: stepUsers(policy).container,
+  });
+}
+
+/**
+ * Docker when a daemon answers (or when required), local processes always, Kubernetes when
+ * configured (the step policy decides who may use which).
+ */
 export async function buildExecutors(
   config: Config['executor'],
   policy: StepPolicy,
@@ -26,7 +51,14 @@ export async function buildExecutors(
 ): Promise<Pick<ActivityDeps, 'executors' | 'defaultExecutor'>> {
   const users = stepUsers(policy);
   const processExecutor = new ProcessExecutor({ runAs: users.process, toolsDir: opts.toolsDir });
-  if (config.kind === 'process') return { executors: { process: processExecutor }, defaultExecutor: 'process' };
+  const kubernetes = kubernetesExecutor(config, policy);
+  const withK8s = kubernetes ? { kubernetes } : {};
+  if (config.kind === 'kubernetes') {
+    return { executors: { kubernetes: kubernetes!, process: processExecutor }, defaultExecutor: 'kubernetes' };
+  }
+  if (config.kind === 'process') {
+    return { executors: { process: processExecutor, ...withK8s }, defaultExecutor: 'process' };
+  }
   const docker = new Docker();
   const available = await dockerAvailable(docker);
   if (!available && config.kind === 'docker') {
@@ -34,11 +66,12 @@ export async function buildExecutors(
       'SLUICE_EXECUTOR=docker but no Docker daemon answers at /var/run/docker.sock; start dockerd or use SLUICE_EXECUTOR=process',
     );
   }
-  if (!available) return { executors: { process: processExecutor }, defaultExecutor: 'process' };
+  if (!available) return { executors: { process: processExecutor, ...withK8s }, defaultExecutor: 'process' };
   return {
     executors: {
       docker: new DockerExecutor({ docker, network: config.dockerNetwork, user: users.container }),
       process: processExecutor,
+      ...withK8s,
     },
     defaultExecutor: 'docker',
   };

@@ -1,6 +1,7 @@
 import Docker from 'dockerode';
 
 export { DockerExecutor, type DockerExecutorOptions } from './docker.js';
+export { KubernetesExecutor, type KubernetesExecutorOptions } from './kubernetes.js';
 export { ProcessExecutor, type ProcessExecutorOptions } from './process.js';
 export * from './types.js';
 

@@ -49,6 +49,11 @@ export interface StepRunRequest {
   /** Process executor: run in a venv built from these requirements (a path in codeDir); docker ignores it. */
   python?: { requirements: string };
   resources: StepResources;
+  /**
+   * Environment variables read from Kubernetes Secrets by the kubelet (kubernetes executor only):
+   * their values never pass through Sluice. Other executors refuse a step that names any.
+   */
+  secrets?: SecretEnv[];
   /** Docker: the step's own network, over the executor's default; the step policy allowed it. */
   network?: 'none' | 'host';
   /** Hard limit for the step's own run time; on expiry the container/process is killed. */
@@ -67,6 +72,12 @@ export interface StepRunRequest {
    * already holds: a re-attached container's log continues after them instead of replaying.
    */
   storedLines?: (createdBy: number) => Promise<StoredLines>;
+}
+
+export interface SecretEnv {
+  env: string;
+  secret: string;
+  key: string;
 }
 
 export interface StoredLines {

@@ -43,6 +43,8 @@ export interface ContainerPlanStep extends PlanStepBase {
   python?: { requirements: string };
   /** Only when the spec asks; the executor's default (`none`) otherwise. */
   network?: 'none' | 'host';
+  /** Env vars from Kubernetes Secrets, by reference (kubernetes executor only). */
+  secrets?: { env: string; secret: string; key: string }[];
 }
 
 /** One variant per step kind, discriminated by `kind` (as the spec's steps are). */
@@ -128,6 +130,7 @@ function containerFields(spec: PipelineSpec, step: ContainerStepSpec | EvaluateS
     ...(spec.code !== undefined ? { code: spec.code } : {}),
     ...(step.python !== undefined ? { python: { requirements: step.python.requirements } } : {}),
     ...(step.network !== undefined ? { network: step.network } : {}),
+    ...(step.secrets?.length ? { secrets: step.secrets.map(({ env, secret, key }) => ({ env, secret, key })) } : {}),
   };
 }
 

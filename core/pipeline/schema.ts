@@ -51,6 +51,8 @@ const envValue = z
   .union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' })
   .transform(String);
 
+const K8S_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
 /** A path inside the code package: relative, without `..`. */
 const codePath = z
   .string()
@@ -74,6 +76,20 @@ export const containerStepSchema = z.strictObject({
     })
     .optional(),
   executor: z.enum(EXECUTORS).optional(),
+  /**
+   * Environment variables from Kubernetes Secrets, by reference (kubernetes executor only): the
+   * kubelet reads them, their values never pass through Sluice.
+   */
+  secrets: z
+    .array(
+      z.strictObject({
+        env: envName,
+        secret: z.string().regex(K8S_NAME, 'expected a Kubernetes Secret name (lowercase DNS-1123 subdomain)'),
+        key: z.string().regex(/^[-._a-zA-Z0-9]{1,253}$/, 'expected a Secret key ([-._a-zA-Z0-9]+)'),
+      }),
+    )
+    .max(64)
+    .optional(),
   /** The process executor builds a venv from these requirements; with Docker the image is the environment. */
   python: z.strictObject({ requirements: codePath }).optional(),
   // `host` reaches every service on the worker's loopback: the step policy decides whether it is allowed.

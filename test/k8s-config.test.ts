@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { KubernetesExecutor } from '../activities/executors/kubernetes.js';
+import { loadConfig } from '../core/config.js';
+import { OPEN_POLICY } from '../core/policy/schema.js';
+import { buildExecutors } from '../workers/executors.js';
+import { K8S_TEST_NAMESPACE, workerKubeconfigPath } from './support/k8s.js';
+
+describe('choosing the kubernetes executor', () => {
+  it('reads SLUICE_EXECUTOR=kubernetes and the SLUICE_K8S_* variables, naming a bad one', () => {
+    const c = loadConfig({
+      SLUICE_EXECUTOR: 'kubernetes',
+      SLUICE_K8S_KUBECONFIG: '/etc/sluice/kubeconfig',
+      SLUICE_K8S_NAMESPACE: 'ml-steps',
+      SLUICE_K8S_IMAGE_PULL_POLICY: 'Never',
+    });
+    expect(c.executor).toMatchObject({
+      kind: 'kubernetes',
+      kubernetes: { kubeconfig: '/etc/sluice/kubeconfig', namespace: 'ml-steps', imagePullPolicy: 'Never' },
+    });
+    expect(loadConfig({}).executor.kubernetes).toEqual({ imagePullPolicy: 'IfNotPresent' });
+    expect(() => loadConfig({ SLUICE_K8S_NAMESPACE: 'Not_A_Namespace' })).toThrow(/SLUICE_K8S_NAMESPACE/);
+    expect(() => loadConfig({ SLUICE_K8S_IMAGE_PULL_POLICY: 'Sometimes' })).toThrow(/SLUICE_K8S_IMAGE_PULL_POLICY/);
+  });
+
+  it('is the default with SLUICE_EXECUTOR=kubernetes, and there for steps that ask once a kubeconfig is set', async () => {
+    const k8sOnly = loadConfig({ SLUICE_EXECUTOR: 'kubernetes', SLUICE_K8S_KUBECONFIG: workerKubeconfigPath });
+    const built = await buildExecutors(k8sOnly.executor, OPEN_POLICY);
+    expect(built.defaultExecutor).toBe('kubernetes');
+    expect(built.executors.kubernetes).toBeInstanceOf(KubernetesExecutor);
+    // The namespace comes from the kubeconfig's context when SLUICE_K8S_NAMESPACE is unset.
+    expect((built.executors.kubernetes as KubernetesExecutor).namespace).toBe(K8S_TEST_NAMESPACE);
+
+    const perStep = loadConfig({ SLUICE_EXECUTOR: 'process', SLUICE_K8S_KUBECONFIG: workerKubeconfigPath });
+    const both = await buildExecutors(perStep.executor, OPEN_POLICY);
+    expect(both.defaultExecutor).toBe('process');
+    expect(Object.keys(both.executors).sort()).toEqual(['kubernetes', 'process']);
+
+    const none = await buildExecutors(loadConfig({ SLUICE_EXECUTOR: 'process' }).executor, OPEN_POLICY);
+    expect(none.executors.kubernetes).toBeUndefined();
+  });
+});
