@@ -1,4 +1,7 @@
 import type { ActivityDeps } from './deps.js';
+import { startInstanceActivity, stopInstanceActivity } from './deployments/instances.js';
+import { smokeActivity, waitReadyActivity } from './deployments/probes.js';
+import { rolloutActivities } from './deployments/rollout.js';
 import { executeStepActivity } from './executeStep.js';
 import { resolveBaselineActivity } from './kinds/evaluate.js';
 import { ingestActivity } from './kinds/ingest.js';
@@ -17,5 +20,10 @@ export function createActivities(deps: ActivityDeps) {
     registerStep: registerStepActivity(deps),
     promoteStep: promoteStepActivity(deps),
     resolveBaseline: resolveBaselineActivity(deps),
+    startInstance: startInstanceActivity(deps),
+    stopInstance: stopInstanceActivity(deps),
+    waitReady: waitReadyActivity(),
+    smoke: smokeActivity(),
+    ...rolloutActivities(deps),
   };
 }
