@@ -1,4 +1,5 @@
 import type { ActivityDeps } from './deps.js';
+import { deployStepActivity } from './deployments/deploy-step.js';
 import { startInstanceActivity, stopInstanceActivity } from './deployments/instances.js';
 import { smokeActivity, waitReadyActivity } from './deployments/probes.js';
 import { rolloutActivities } from './deployments/rollout.js';
@@ -25,5 +26,6 @@ export function createActivities(deps: ActivityDeps) {
     waitReady: waitReadyActivity(),
     smoke: smokeActivity(),
     ...rolloutActivities(deps),
+    deployStep: deployStepActivity(deps),
   };
 }

@@ -57,14 +57,12 @@ export const deploymentRoutes: FastifyPluginAsyncZod = async (app) => {
           ? undefined
           : await resolveDeployVersion(db, spec.model, req.body.version, '$.version');
       const { created, accepted } = await applyDeployment(ctx, spec, version, req.actor);
-      return reply
-        .code(accepted.rolloutId ? 202 : 200)
-        .send({
-          name: spec.name,
-          created,
-          rolloutId: accepted.rolloutId,
-          ...(accepted.noop ? { noop: accepted.noop } : {}),
-        });
+      return reply.code(accepted.rolloutId ? 202 : 200).send({
+        name: spec.name,
+        created,
+        rolloutId: accepted.rolloutId,
+        ...(accepted.noop ? { noop: accepted.noop } : {}),
+      });
     },
   );
 
