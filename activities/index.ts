@@ -1,4 +1,8 @@
 import type { ActivityDeps } from './deps.js';
+import { deployStepActivity } from './deployments/deploy-step.js';
+import { startInstanceActivity, stopInstanceActivity } from './deployments/instances.js';
+import { smokeActivity, waitReadyActivity } from './deployments/probes.js';
+import { rolloutActivities } from './deployments/rollout.js';
 import { executeStepActivity } from './executeStep.js';
 import { resolveBaselineActivity } from './kinds/evaluate.js';
 import { ingestActivity } from './kinds/ingest.js';
@@ -17,5 +21,11 @@ export function createActivities(deps: ActivityDeps) {
     registerStep: registerStepActivity(deps),
     promoteStep: promoteStepActivity(deps),
     resolveBaseline: resolveBaselineActivity(deps),
+    startInstance: startInstanceActivity(deps),
+    stopInstance: stopInstanceActivity(deps),
+    waitReady: waitReadyActivity(),
+    smoke: smokeActivity(),
+    ...rolloutActivities(deps),
+    deployStep: deployStepActivity(deps),
   };
 }

@@ -11,6 +11,7 @@ import { datasetCommands } from './commands/datasets.js';
 import { lineageCommand } from './commands/lineage.js';
 import { modelCommands } from './commands/models.js';
 import { approveCommand } from './commands/approve.js';
+import { deployCommand, deploymentCommands } from './commands/deployments.js';
 
 function buildProgram(): Command {
   const program = new Command('sluice')
@@ -30,6 +31,8 @@ function buildProgram(): Command {
   program.addCommand(modelCommands());
   program.addCommand(datasetCommands());
   program.addCommand(lineageCommand());
+  program.addCommand(deployCommand());
+  program.addCommand(deploymentCommands());
   program.addCommand(adminCommands());
   return program;
 }

@@ -1,2 +1,3 @@
 // The worker's workflows entry point (bundled).
 export { runPipeline, statusQuery } from './runPipeline.js';
+export { deploymentWorkflow, deployUpdate, rollbackUpdate, deploymentStatusQuery } from './deployment.js';

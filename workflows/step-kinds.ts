@@ -3,6 +3,7 @@
 import type { Plan, PlanStep } from '../core/pipeline/plan.js';
 import { runApprove } from './kinds/approve.js';
 import { runContainer } from './kinds/container.js';
+import { runDeploy } from './kinds/deploy.js';
 import { runEvaluate } from './kinds/evaluate.js';
 import { runIngest } from './kinds/ingest.js';
 import { runGate } from './kinds/gate.js';
@@ -64,6 +65,8 @@ export function runStepKind(step: PlanStep, ctx: StepContext): Promise<StepResul
       return runApprove(step, ctx);
     case 'evaluate':
       return runEvaluate(step, ctx);
+    case 'deploy':
+      return runDeploy(step, ctx);
     default: {
       const unknownKind: never = step;
       throw new Error(`unsupported step kind '${(unknownKind as { kind: string }).kind}'`);

@@ -20,7 +20,7 @@ interface ProcStat {
 }
 
 /** Process group and start time of a live pid; undefined when it is gone or a zombie. */
-async function statOf(pid: number): Promise<ProcStat | undefined> {
+export async function statOf(pid: number): Promise<ProcStat | undefined> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     // Fields after the ")" of the command name: state is field 3 overall, pgrp 5, starttime 22.
@@ -32,18 +32,22 @@ async function statOf(pid: number): Promise<ProcStat | undefined> {
   }
 }
 
+/** Pids whose environment carries this step's identity. */
+export function stepProcesses(runId: string, stepId: string): Promise<number[]> {
+  return processesWithEnv([`SLUICE_RUN_ID=${runId}`, `SLUICE_STEP_ID=${stepId}`]);
+}
+
 /**
- * Pids whose environment carries this step's identity. Processes vanish mid-scan and other
- * users' environments are unreadable: both are skipped. Without /proc (not Linux) none is found.
+ * Pids whose environment holds every one of `wanted` (`NAME=value`). Processes vanish mid-scan and
+ * other users' environments are unreadable: both are skipped. Without /proc (not Linux) none is found.
  */
-export async function stepProcesses(runId: string, stepId: string): Promise<number[]> {
+export async function processesWithEnv(wanted: readonly string[]): Promise<number[]> {
   let entries: string[];
   try {
     entries = await readdir('/proc');
   } catch {
     return [];
   }
-  const wanted = [`SLUICE_RUN_ID=${runId}`, `SLUICE_STEP_ID=${stepId}`];
   const found: number[] = [];
   await Promise.all(
     entries.map(async (entry) => {

@@ -4,6 +4,7 @@ import { parseExpr, type Expr } from './expr.js';
 import { ingestFields, type IngestPlanStep } from './kinds/ingest.js';
 import { gateFields, type GatePlanStep } from './kinds/gate.js';
 import { promoteFields, type PromotePlanStep } from './kinds/promote.js';
+import { deployFields, type DeployPlanStep } from './kinds/deploy.js';
 import { registerFields, type RegisterPlanStep } from './kinds/register.js';
 import { isSourceUri, parseInputSource } from './inputs.js';
 import type { ResolvedParams } from './params.js';
@@ -55,7 +56,8 @@ export type PlanStep =
   | RegisterPlanStep
   | PromotePlanStep
   | ApprovePlanStep
-  | EvaluatePlanStep;
+  | EvaluatePlanStep
+  | DeployPlanStep;
 
 export interface Plan {
   pipeline: string;
@@ -157,6 +159,9 @@ export function compilePlan(spec: PipelineSpec, params: ResolvedParams, opts: Co
         break;
       case 'approve':
         compiled.set(step.id, { ...common, ...approveFields(step) });
+        break;
+      case 'deploy':
+        compiled.set(step.id, { ...common, ...deployFields(step, spec.code) });
         break;
       case 'evaluate':
         compiled.set(step.id, { ...common, ...containerFields(spec, step, params), ...evaluateFields(step, common) });

@@ -9,6 +9,7 @@ import { registerStepSchema } from './kinds/register.js';
 import { parseMemory } from './units.js';
 import { approveStepShape } from './kinds/approve.js';
 import { evaluateStepShape } from './kinds/evaluate.js';
+import { deployStepSchema } from './kinds/deploy.js';
 
 export { stepBase } from './kinds/base.js';
 export { parseDuration, parseMemory } from './units.js';
@@ -109,6 +110,7 @@ export const stepSchema = z.preprocess(
     z.strictObject({ ...stepBase, ...approveStepShape }),
     // An evaluation runs as a container step does, so it takes the same fields.
     z.strictObject({ ...containerStepSchema.shape, ...evaluateStepShape }),
+    deployStepSchema,
   ]),
 );
 export type StepSpec = z.infer<typeof stepSchema>;

@@ -155,8 +155,23 @@ export const REGISTRY_ROUTES: RouteCase[] = [
   { method: 'GET', path: '/v1/registry/resolve', url: '/v1/registry/resolve?uri=models:/m/1', role: 'viewer' },
 ];
 
+/** Deployments: viewers read them, operators apply specs and roll back. */
+export const DEPLOYMENT_ROUTES: RouteCase[] = [
+  { method: 'POST', path: '/v1/deployments', url: '/v1/deployments', role: 'operator', payload: {} },
+  { method: 'GET', path: '/v1/deployments', url: '/v1/deployments', role: 'viewer' },
+  { method: 'GET', path: '/v1/deployments/{name}', url: '/v1/deployments/ghost', role: 'viewer' },
+  { method: 'GET', path: '/v1/deployments/{name}/rollouts', url: '/v1/deployments/ghost/rollouts', role: 'viewer' },
+  { method: 'GET', path: '/v1/deployments/{name}/logs', url: '/v1/deployments/ghost/logs', role: 'viewer' },
+  {
+    method: 'POST',
+    path: '/v1/deployments/{name}/rollback',
+    url: '/v1/deployments/ghost/rollback',
+    role: 'operator',
+  },
+];
+
 /** The role matrix: every route whose least role is written down. */
-export const ROUTES: RouteCase[] = [...PIPELINE_ROUTES, ...REGISTRY_ROUTES];
+export const ROUTES: RouteCase[] = [...PIPELINE_ROUTES, ...REGISTRY_ROUTES, ...DEPLOYMENT_ROUTES];
 
 export interface ServedRoute {
   method: string;

@@ -33,6 +33,8 @@ export function kindRefs(step: StepSpec): KindRef[] {
       return [{ path: ['from'], step: step.from, kinds: ['register'] }];
     case 'evaluate':
       return [...outputRef(['model'], step.model), ...outputRef(['data'], step.data)];
+    case 'deploy':
+      return step.from !== undefined ? [{ path: ['from'], step: step.from, kinds: ['register'] }] : [];
     default:
       return [];
   }
