@@ -2,6 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The app's Prometheus registry: plugins (the gateway) add their series to it. */
+    metricsRegistry: Registry;
+  }
+}
+
 /**
  * Prometheus metrics at /metrics: the process's own (CPU, memory, event-loop lag, GC) and a
  * request-duration histogram per route template (never per raw URL: ids would explode the
@@ -20,6 +27,7 @@ export const metrics = fp(
       registers: [registry],
     });
 
+    app.decorate('metricsRegistry', registry);
     app.addHook('onClose', async () => registry.clear());
 
     app.addHook('onResponse', async (req, reply) => {

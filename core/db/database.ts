@@ -11,6 +11,7 @@ import type {
   ModelVersionsTable,
   RunInputsTable,
 } from './tables/registry.js';
+import type { GatewayAccuracyTable, GatewayRequestsTable } from './tables/gateway.js';
 import type { DeploymentRoutesTable, GatewayStatsTable } from './tables/serving.js';
 
 /** The whole metadata schema, as kysely sees it. Only types live here. */
@@ -34,4 +35,6 @@ export interface Database {
   run_inputs: RunInputsTable;
   deployment_routes: DeploymentRoutesTable;
   gateway_stats: GatewayStatsTable;
+  gateway_accuracy: GatewayAccuracyTable;
+  gateway_requests: GatewayRequestsTable;
 }
