@@ -45,8 +45,9 @@ export const auth = fp(
       const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
       if (!match) throw new UnauthorizedError('missing API key: send "Authorization: Bearer <key>"');
       req.principal = await keys.principal(match[1]!);
-      requireRole(req.principal, required);
+      // A scoped key is refused by what it is for, before its (viewer) role is weighed.
       requireScopedRoute(req.principal.keyId, req.principal.scope, req.routeOptions.config?.scoped);
+      requireRole(req.principal, required);
     });
   },
   { name: 'sluice-auth', dependencies: ['sluice-clients'] },

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { Gauge } from 'prom-client';
+import { Feedback } from '../../core/gateway/feedback.js';
 import { Gateway } from '../../core/gateway/gateway.js';
 import type { PredictionObserver } from '../../core/gateway/observer.js';
 import { PrometheusObserver } from '../../core/gateway/prometheus.js';
@@ -10,13 +12,16 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The inference gateway: `addObserver(o)` at start to watch every forwarded prediction. */
     gateway: Pick<Gateway, 'addObserver' | 'predict' | 'flush'>;
+    /** Ground truth for the gateway's predictions: scoring and accuracy per version. */
+    gatewayFeedback: Pick<Feedback, 'score' | 'accuracy'>;
   }
 }
 
 /**
  * The inference gateway of this API process: deployment routes cached until deployment_routes
  * changes, kept-alive pools to the model servers, and its observers (per-version stats to
- * gateway_stats, Prometheus series), flushed every SLUICE_GATEWAY_FLUSH_MS and once on close.
+ * gateway_stats, Prometheus series, recent and sampled predictions for feedback), flushed every
+ * SLUICE_GATEWAY_FLUSH_MS and once on close.
  */
 export const gatewayPlugin = fp(
   async (app: FastifyInstance) => {
@@ -37,7 +42,18 @@ export const gatewayPlugin = fp(
         log.warn({ err }, 'deployment route feed lost; the gateway reads routes from the database until it reconnects'),
     );
     feedUp = () => feed.up;
-    const observers: PredictionObserver[] = [new StatsObserver(app.db), new PrometheusObserver(app.metricsRegistry)];
+    const accuracy = new Gauge({
+      name: 'sluice_gateway_accuracy',
+      help: 'Share of labelled predictions that matched their feedback, by deployment and model version (this API process, since start)',
+      labelNames: ['deployment', 'version'] as const,
+      registers: [app.metricsRegistry],
+    });
+    const feedback = new Feedback(app.db, cfg.sampleRate, accuracy);
+    const observers: PredictionObserver[] = [
+      new StatsObserver(app.db),
+      new PrometheusObserver(app.metricsRegistry),
+      feedback,
+    ];
     for (const o of observers) gateway.addObserver(o);
 
     let flushing: Promise<void> = Promise.resolve();
@@ -46,6 +62,7 @@ export const gatewayPlugin = fp(
     }, cfg.flushMs);
     timer.unref();
     app.decorate('gateway', gateway);
+    app.decorate('gatewayFeedback', feedback);
     app.addHook('onClose', async () => {
       clearInterval(timer);
       await flushing;

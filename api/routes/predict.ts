@@ -4,7 +4,15 @@ import { STATUS_CODES } from 'node:http';
 import { requireDeploymentInScope } from '../../core/access/scope.js';
 import { GatewayError } from '../../core/gateway/errors.js';
 import { problems } from '../schemas/common.js';
-import { deploymentParams, predictBody, predictResponse } from '../schemas/predict.js';
+import {
+  accuracyQuery,
+  accuracyResponse,
+  deploymentParams,
+  feedbackBody,
+  feedbackResponse,
+  predictBody,
+  predictResponse,
+} from '../schemas/predict.js';
 
 const GATEWAY_PROBLEMS: Record<number, string> = {
   400: 'Invalid request, or the model server refused the rows as invalid (its answer is quoted in `detail`)',
@@ -71,6 +79,51 @@ export const predictRoutes: FastifyPluginAsyncZod = async (app) => {
         if (err instanceof GatewayError) return sendGatewayProblem(req, reply, err);
         throw err;
       }
+    },
+  );
+
+  app.post(
+    '/deployments/:name/feedback',
+    {
+      config: { role: 'viewer', scoped: 'predict', rateLimit: false },
+      schema: {
+        tags: ['deployments'],
+        summary: "Feedback: the true label(s) of a prediction, scored into the serving version's live accuracy",
+        description:
+          '`label` for a one-row request, or `labels` (one per row). Recent predictions of the API process ' +
+          'that served them and sampled ones (SLUICE_GATEWAY_SAMPLE_RATE) can be scored, each once.',
+        params: deploymentParams,
+        body: feedbackBody,
+        response: { 200: feedbackResponse, ...problems(400, 404, 409, 413) },
+      },
+    },
+    async (req) => {
+      const { name } = req.params;
+      requireDeploymentInScope(req.principal!.keyId, req.principal!.scope, name);
+      const { requestId, label, labels } = req.body;
+      return app.gatewayFeedback.score(name, requestId, { label, labels });
+    },
+  );
+
+  app.get(
+    '/deployments/:name/accuracy',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: ['deployments'],
+        summary: 'Live accuracy per model version, from feedback',
+        params: deploymentParams,
+        querystring: accuracyQuery,
+        response: { 200: accuracyResponse },
+      },
+    },
+    async (req) => {
+      const since = req.query.since ? new Date(req.query.since) : undefined;
+      return {
+        deployment: req.params.name,
+        since: since?.toISOString() ?? null,
+        versions: await app.gatewayFeedback.accuracy(req.params.name, since),
+      };
     },
   );
 };
