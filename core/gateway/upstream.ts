@@ -99,7 +99,8 @@ export class Upstreams {
   async close(): Promise<void> {
     const pools = [...this.pools.values()];
     this.pools.clear();
-    await Promise.all(pools.map((p) => p.destroy().catch(() => {})));
+    // Requests in flight finish first (each is bounded by the timeout); then the sockets close.
+    await Promise.all(pools.map((p) => p.close().catch(() => p.destroy().catch(() => {}))));
   }
 }
 
