@@ -14,7 +14,7 @@ import { Client, Connection } from '@temporalio/client';
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -31,8 +31,6 @@ import { freePort } from '../core/temporal/dev-server.js';
 const DEPLOYMENT = 'bench-gateway';
 const ROW = { fixed_acidity: 7.4, volatile_acidity: 0.7, citric_acid: 0, residual_sugar: 1.9, alcohol: 9.4 };
 const BODY = JSON.stringify({ rows: [ROW] });
-
-const log = (m: string) => process.stderr.write(`[bench gateway] ${m}\n`);
 
 /** The model server: its own process, so that the direct path does not share the API's event loop. */
 const MODEL_SERVER = `
