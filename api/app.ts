@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { auth } from './plugins/auth.js';
 import { clients, type AppDeps } from './plugins/clients.js';
+import { gatewayPlugin } from './plugins/gateway.js';
 import { metrics } from './plugins/metrics.js';
 import { openapi } from './plugins/openapi.js';
 import { problemHandling } from './plugins/problems.js';
@@ -27,6 +28,7 @@ export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<v
   await fastify.register(runContext);
   await fastify.register(runLists);
   await fastify.register(registryVersions);
+  await fastify.register(gatewayPlugin);
 
   await fastify.register(healthRoutes);
   await fastify.register(v1Routes, { prefix: '/v1' });

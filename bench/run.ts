@@ -7,6 +7,7 @@ type Bench = { run?: Run; default?: Run };
 
 const CASES: Record<string, () => Promise<Bench>> = {
   api: () => import('./api.js'),
+  gateway: () => import('./gateway.js'),
   pipeline: () => import('./pipeline.js'),
   registry: () => import('./registry.js'),
 };

@@ -54,6 +54,10 @@ const envSchema = z.object({
     .optional(),
   SLUICE_INGEST_ROOTS: z.string().optional(),
   SLUICE_INGEST_HOSTS: z.string().default(''),
+  SLUICE_GATEWAY_FLUSH_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
+  SLUICE_GATEWAY_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(30_000),
+  SLUICE_GATEWAY_CONNECTIONS: z.coerce.number().int().min(1).max(10_000).default(64),
+  SLUICE_GATEWAY_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0.01),
   ...policyEnvSchema.shape,
 });
 
@@ -106,6 +110,8 @@ export interface Config {
   workerMetricsAddress?: string;
   /** Where ingest steps may read from: directories (file: sources) and HTTP hosts. */
   ingest: { roots: string[]; hosts: string[] };
+  /** The inference gateway (core/gateway): its flush period, upstream timeout and pool size, request sampling. */
+  gateway: { flushMs: number; timeoutMs: number; connections: number; sampleRate: number };
 }
 
 export class ConfigError extends Error {
@@ -203,6 +209,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       hosts: e.SLUICE_INGEST_HOSTS.split(',')
         .map((h) => h.trim().toLowerCase())
         .filter(Boolean),
+    },
+    gateway: {
+      flushMs: e.SLUICE_GATEWAY_FLUSH_MS,
+      timeoutMs: e.SLUICE_GATEWAY_TIMEOUT_MS,
+      connections: e.SLUICE_GATEWAY_CONNECTIONS,
+      sampleRate: e.SLUICE_GATEWAY_SAMPLE_RATE,
     },
   });
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Actor } from '../../core/access/audit.js';
 import { KeyCheck, requireRole, type Principal } from '../../core/access/key-check.js';
+import { requireScopedRoute, type ScopeKind } from '../../core/access/scope.js';
 import type { Role } from '../../core/db/tables/access.js';
 import { UnauthorizedError } from '../../core/errors.js';
 
@@ -9,6 +10,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Least role a route needs; 'public' needs no key. Routes without it need admin (fail closed). */
     role?: Role | 'public';
+    /** What a key scoped for it may do here (core/access/scope.ts); routes without it refuse scoped keys. */
+    scoped?: ScopeKind;
   }
   interface FastifyRequest {
     principal?: Principal;
@@ -42,6 +45,8 @@ export const auth = fp(
       const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
       if (!match) throw new UnauthorizedError('missing API key: send "Authorization: Bearer <key>"');
       req.principal = await keys.principal(match[1]!);
+      // A scoped key is refused by what it is for, before its (viewer) role is weighed.
+      requireScopedRoute(req.principal.keyId, req.principal.scope, req.routeOptions.config?.scoped);
       requireRole(req.principal, required);
     });
   },

@@ -3,6 +3,13 @@ import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { registerRunGauges } from './run-gauges.js';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The app's Prometheus registry: plugins (the gateway) add their series to it. */
+    metricsRegistry: Registry;
+  }
+}
+
 /**
  * Prometheus metrics at /metrics: the process's own (CPU, memory, event-loop lag, GC) and a
  * request-duration histogram per route template (never per raw URL: ids would explode the
@@ -23,6 +30,7 @@ export const metrics = fp(
 
     registerRunGauges(registry, app.db);
 
+    app.decorate('metricsRegistry', registry);
     app.addHook('onClose', async () => registry.clear());
 
     app.addHook('onResponse', async (req, reply) => {

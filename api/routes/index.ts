@@ -13,6 +13,7 @@ import { modelAliasRoutes } from './model-aliases.js';
 import { modelVersionRoutes } from './model-versions.js';
 import { modelRoutes } from './models.js';
 import { pipelineRoutes } from './pipelines.js';
+import { predictRoutes } from './predict.js';
 import { runLogRoutes } from './run-logs.js';
 import { runRoutes } from './runs.js';
 import { scheduleRoutes } from './schedules.js';
@@ -32,6 +33,7 @@ export async function v1Routes(app: FastifyInstance): Promise<void> {
   await app.register(eventRoutes);
   await app.register(keyRoutes);
   await app.register(deploymentRoutes);
+  await app.register(predictRoutes);
   // Multipart parsing only where uploads are accepted: they stream into the artifact store.
   await app.register(async (registry) => {
     await registry.register(multipart, { limits: { fileSize: MAX_UPLOAD_BYTES } });

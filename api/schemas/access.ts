@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { keyScopeSchema } from '../../core/access/scope.js';
 import { roleSchema } from '../../core/access/views.js';
 import { NO_CONTROL, NO_CONTROL_HINT } from '../../core/util/text.js';
 import { cursorQuery, pageLimit, plainText, timeQuery } from './common.js';
@@ -14,6 +15,9 @@ export const issueKeyBody = z.strictObject({
   name: z.string().trim().min(1).max(100).regex(NO_CONTROL, NO_CONTROL_HINT),
   role: roleSchema,
   expiresAt: z.iso.datetime({ offset: true }).optional().describe('When the key stops working (default: never)'),
+  scope: keyScopeSchema
+    .optional()
+    .describe('Limit the key to predicting (and sending feedback) on these deployments; needs role viewer'),
 });
 
 export const eventQuery = z.strictObject({

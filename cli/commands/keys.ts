@@ -12,7 +12,16 @@ interface Key {
   expiresAt: string | null;
   revokedAt: string | null;
   lastUsedAt: string | null;
+  scope?: { predict: string[] } | null;
 }
+
+const collect = (v: string, prev: string[]) => [
+  ...prev,
+  ...v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
 
 export function keyCommands(): Command {
   const cmd = new Command('keys').alias('key').description('Manage API keys (admin)');
@@ -25,13 +34,26 @@ export function keyCommands(): Command {
       new Option('--role <role>', 'what the key may do').choices(['viewer', 'operator', 'admin']).default('viewer'),
     )
     .option('--expires <time>', 'ISO-8601 expiry (default: never)')
-    .action(async (name: string, o: { role: string; expires?: string }, c: Command) => {
+    .option(
+      '--predict-on <deployment>',
+      'limit the key to predicting (and feedback) on this deployment; repeat or comma-separate for more',
+      collect,
+      [] as string[],
+    )
+    .action(async (name: string, o: { role: string; expires?: string; predictOn: string[] }, c: Command) => {
       const { client, json } = contextOf(c);
+      const scoped = o.predictOn.length > 0;
       const k = await client.json<Key & { key: string }>('POST', '/v1/keys', {
-        body: { name, role: o.role, ...(o.expires ? { expiresAt: o.expires } : {}) },
+        body: {
+          name,
+          role: o.role,
+          ...(o.expires ? { expiresAt: o.expires } : {}),
+          ...(scoped ? { scope: { predict: o.predictOn } } : {}),
+        },
       });
       if (json) return printJson(k);
-      out(`issued ${k.id} (${k.role}) — store this secret now, it is not shown again:`);
+      const what = k.scope ? `predict on ${k.scope.predict.join(', ')} only` : k.role;
+      out(`issued ${k.id} (${what}) — store this secret now, it is not shown again:`);
       out(colors.bold(k.key));
     });
 
@@ -44,12 +66,13 @@ export function keyCommands(): Command {
       const r = await client.json<{ items: Key[] }>('GET', '/v1/keys');
       if (json) return printJson(r);
       table(
-        ['ID', 'PREFIX', 'NAME', 'ROLE', 'CREATED', 'LAST USED', 'EXPIRES', 'STATE'],
+        ['ID', 'PREFIX', 'NAME', 'ROLE', 'SCOPE', 'CREATED', 'LAST USED', 'EXPIRES', 'STATE'],
         r.items.map((k) => [
           k.id,
           k.prefix ? `${k.prefix}…` : '-',
           k.name,
           k.role,
+          k.scope ? `predict:${k.scope.predict.join(',')}` : '-',
           ago(k.createdAt),
           ago(k.lastUsedAt),
           ago(k.expiresAt),

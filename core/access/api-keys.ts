@@ -3,12 +3,15 @@ import type { Db } from '../db/connect.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { audited, type Actor, type UnitOfWork } from './audit.js';
 import { findKey, issueKey, lastingAdminKeys, listKeys, revokeKey, type IssuedKey, type ListedKey } from './keys.js';
+import { scopeOf, type KeyScope } from './scope.js';
 import type { IssuedKeyView, KeyInfo } from './views.js';
 
 export interface KeyRequest {
   name: string;
   role: Role;
   expiresAt?: Date | null;
+  /** Limits the key to predicting on named deployments (it must then have the viewer role). */
+  scope?: KeyScope | null;
 }
 
 const toInfo = (k: ListedKey): KeyInfo => ({
@@ -21,6 +24,7 @@ const toInfo = (k: ListedKey): KeyInfo => ({
   expiresAt: k.expires_at?.toISOString() ?? null,
   revokedAt: k.revoked_at?.toISOString() ?? null,
   lastUsedAt: k.last_used_at?.toISOString() ?? null,
+  scope: scopeOf(k.scope),
 });
 
 /** Issues a key inside `uow` and records it there: the key and its audit event commit together. */
@@ -30,7 +34,12 @@ export async function issueKeyIn(
   details: Record<string, unknown> = {},
 ): Promise<IssuedKey> {
   const key = await issueKey(uow.trx, { ...k, createdBy: uow.by.actor });
-  await uow.audit('key.issue', 'api_key', key.id, { name: key.name, role: key.role, ...details });
+  await uow.audit('key.issue', 'api_key', key.id, {
+    name: key.name,
+    role: key.role,
+    ...(key.scope ? { scope: key.scope } : {}),
+    ...details,
+  });
   return key;
 }
 
@@ -38,6 +47,11 @@ export async function issueKeyIn(
 export async function issueApiKey(db: Db, by: Actor, k: KeyRequest): Promise<IssuedKeyView> {
   if (k.expiresAt && k.expiresAt.getTime() <= Date.now()) {
     throw new ValidationError('invalid key', [{ path: '$.expiresAt', message: 'must be in the future' }]);
+  }
+  if (k.scope && k.role !== 'viewer') {
+    throw new ValidationError('invalid key', [
+      { path: '$.role', message: 'a scoped key has the viewer role (its scope, not its role, says what it may do)' },
+    ]);
   }
   const key = await audited(db, by, (uow) => issueKeyIn(uow, k));
   return { ...key, expiresAt: key.expiresAt?.toISOString() ?? null };

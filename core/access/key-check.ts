@@ -2,12 +2,15 @@ import type { Db } from '../db/connect.js';
 import type { ApiKeyRow, Role } from '../db/tables/access.js';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
 import { findKeyBySecret, hashKey, roleRank, touchKey } from './keys.js';
+import { scopeOf, type KeyScope } from './scope.js';
 
 /** The API key a request came with, once verified. */
 export interface Principal {
   keyId: string;
   name: string;
   role: Role;
+  /** null: an ordinary key; else the only things it may do (core/access/scope.ts). */
+  scope: KeyScope | null;
 }
 
 /** Verified keys are cached briefly: a key look-up per request would cap read throughput. */
@@ -30,7 +33,7 @@ export class KeyCheck {
     if (row.expires_at && row.expires_at.getTime() <= Date.now())
       throw new UnauthorizedError(`API key ${row.id} expired`);
     await this.touch(row.id);
-    return { keyId: row.id, name: row.name, role: row.role };
+    return { keyId: row.id, name: row.name, role: row.role, scope: scopeOf(row.scope) };
   }
 
   private async touch(id: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../db/connect.js';
 import type { ApiKeyRow, Role } from '../db/tables/access.js';
+import type { KeyScope } from './scope.js';
 
 export const ROLES = ['viewer', 'operator', 'admin'] as const satisfies readonly Role[];
 export const roleRank = (r: Role): number => ROLES.indexOf(r);
@@ -24,11 +25,12 @@ export interface IssuedKey {
   /** The secret: shown once, never stored. */
   key: string;
   expiresAt: Date | null;
+  scope: KeyScope | null;
 }
 
 export async function issueKey(
   db: Db,
-  k: { name: string; role: Role; createdBy?: string; expiresAt?: Date | null },
+  k: { name: string; role: Role; createdBy?: string; expiresAt?: Date | null; scope?: KeyScope | null },
 ): Promise<IssuedKey> {
   const id = `key_${randomBytes(6).toString('hex')}`;
   const key = `slk_${randomBytes(32).toString('base64url')}`;
@@ -42,6 +44,7 @@ export async function issueKey(
       prefix: key.slice(0, KEY_PREFIX_LENGTH),
       created_by: k.createdBy ?? null,
       expires_at: k.expiresAt ?? null,
+      scope: k.scope ? JSON.stringify(k.scope) : null,
     })
     .execute();
   return {
@@ -51,6 +54,7 @@ export async function issueKey(
     prefix: key.slice(0, KEY_PREFIX_LENGTH),
     key,
     expiresAt: k.expiresAt ?? null,
+    scope: k.scope ?? null,
   };
 }
 
@@ -68,6 +72,7 @@ const LISTED = [
   'expires_at',
   'revoked_at',
   'last_used_at',
+  'scope',
 ] as const;
 export type ListedKey = Omit<ApiKeyRow, 'key_hash'>;
 

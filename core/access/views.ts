@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isoTime, nullableTime } from '../util/time-schema.js';
 import { ROLES } from './keys.js';
+import { keyScopeSchema } from './scope.js';
 
 export const roleSchema = z.enum(ROLES);
 
@@ -15,6 +16,7 @@ export const keyInfoSchema = z.object({
   expiresAt: nullableTime,
   revokedAt: nullableTime,
   lastUsedAt: nullableTime.describe('Last authentication with the key (refreshed at most once a minute)'),
+  scope: keyScopeSchema.nullable().describe('null: the role decides; else all the key may do'),
 });
 export type KeyInfo = z.infer<typeof keyInfoSchema>;
 
@@ -26,6 +28,7 @@ export const issuedKeySchema = z.object({
   prefix: z.string(),
   key: z.string().describe('The secret: store it now'),
   expiresAt: nullableTime,
+  scope: keyScopeSchema.nullable(),
 });
 export type IssuedKeyView = z.infer<typeof issuedKeySchema>;
 

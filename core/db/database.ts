@@ -11,6 +11,7 @@ import type {
   ModelVersionsTable,
   RunInputsTable,
 } from './tables/registry.js';
+import type { GatewayAccuracyTable, GatewayRequestsTable } from './tables/gateway.js';
 import type { DeploymentRoutesTable, GatewayStatsTable } from './tables/serving.js';
 import type { DeploymentRolloutsTable, DeploymentsTable } from './tables/deployments.js';
 
@@ -37,4 +38,6 @@ export interface Database {
   gateway_stats: GatewayStatsTable;
   deployments: DeploymentsTable;
   deployment_rollouts: DeploymentRolloutsTable;
+  gateway_accuracy: GatewayAccuracyTable;
+  gateway_requests: GatewayRequestsTable;
 }

@@ -170,8 +170,27 @@ export const DEPLOYMENT_ROUTES: RouteCase[] = [
   },
 ];
 
+/** The inference gateway: any key may predict and send feedback (keys scoped to a deployment too). */
+export const GATEWAY_ROUTES: RouteCase[] = [
+  {
+    method: 'POST',
+    path: '/v1/deployments/{name}/predict',
+    url: '/v1/deployments/ghost/predict',
+    role: 'viewer',
+    payload: { rows: [{ x: 1 }] },
+  },
+  {
+    method: 'POST',
+    path: '/v1/deployments/{name}/feedback',
+    url: '/v1/deployments/ghost/feedback',
+    role: 'viewer',
+    payload: { requestId: 'ghost', label: 1 },
+  },
+  { method: 'GET', path: '/v1/deployments/{name}/accuracy', url: '/v1/deployments/ghost/accuracy', role: 'viewer' },
+];
+
 /** The role matrix: every route whose least role is written down. */
-export const ROUTES: RouteCase[] = [...PIPELINE_ROUTES, ...REGISTRY_ROUTES, ...DEPLOYMENT_ROUTES];
+export const ROUTES: RouteCase[] = [...PIPELINE_ROUTES, ...REGISTRY_ROUTES, ...DEPLOYMENT_ROUTES, ...GATEWAY_ROUTES];
 
 export interface ServedRoute {
   method: string;

@@ -7,6 +7,7 @@ import * as codePackages from './2026-12-01T00-30_code_packages.js';
 import * as runsNotify from './2026-12-01T00-40_runs_change_notify.js';
 import * as serving from './2026-12-01T10-00_serving.js';
 import * as deployments from './2026-12-01T10-10_deployments.js';
+import * as gateway from './2026-12-01T10-30_gateway.js';
 
 /** Every migration, by its frozen name. Append; never rename or edit an entry. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T00-40_runs_change_notify': runsNotify,
   '2026-12-01T10-00_serving': serving,
   '2026-12-01T10-10_deployments': deployments,
+  '2026-12-01T10-30_gateway': gateway,
 };

@@ -1,4 +1,4 @@
-import type { Insertable, Selectable } from 'kysely';
+import type { ColumnType, Insertable, Selectable } from 'kysely';
 import type { JsonWithDefault, NullableTimestamp, Serial, Timestamp } from './common.js';
 
 export type Role = 'viewer' | 'operator' | 'admin';
@@ -15,6 +15,8 @@ export interface ApiKeysTable {
   /** The first characters of the secret, safe to show (null for keys issued before they were kept). */
   prefix: string | null;
   last_used_at: NullableTimestamp;
+  /** null: the role decides; else what the key is limited to (core/access/scope.ts). */
+  scope: ColumnType<unknown, string | null | undefined, string | null>;
 }
 export interface EventsTable {
   id: Serial;

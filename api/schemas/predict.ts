@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { isoTime, noNulInside, plainText } from './common.js';
+
+/** Deployment names as the deployments API accepts them. */
+export const DEPLOYMENT_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+export const deploymentParams = z.strictObject({
+  name: plainText(63).regex(DEPLOYMENT_NAME, 'must be 1..63 chars of [a-z0-9-], starting with a letter'),
+});
+
+/** The most rows one prediction request may carry. */
+export const MAX_PREDICT_ROWS = 1000;
+
+export const predictBody = z.strictObject({
+  rows: z
+    .array(z.record(z.string().max(200), z.unknown()), {
+      error: 'expected an array of rows (objects of feature → value)',
+    })
+    .min(1, 'send at least one row')
+    .max(MAX_PREDICT_ROWS, `at most ${MAX_PREDICT_ROWS} rows per request`)
+    .superRefine(noNulInside)
+    .describe('Input rows: objects of feature name → value'),
+});
+
+export const predictResponse = z.object({
+  predictions: z.array(z.unknown()).describe("The model server's predictions, one per row"),
+  model: z.string(),
+  version: z.number().int().describe('The model version that served this request'),
+  requestId: z.string().describe('Quote it in feedback (POST …/feedback)'),
+});
+
+export const feedbackBody = z
+  .strictObject({
+    requestId: plainText(64).min(1).describe('requestId of the prediction this is the truth for'),
+    label: z.unknown().optional().describe('The true label of a one-row request'),
+    labels: z.array(z.unknown()).max(MAX_PREDICT_ROWS).optional().describe('The true labels, one per row'),
+  })
+  .superRefine(noNulInside);
+
+export const feedbackResponse = z.object({
+  requestId: z.string(),
+  version: z.number().int(),
+  labelled: z.number().int(),
+  correct: z.number().int(),
+});
+
+export const accuracyQuery = z.strictObject({
+  since: z.iso.datetime({ offset: true }).optional().describe('Count feedback from this time on (default: all)'),
+});
+
+export const accuracyResponse = z.object({
+  deployment: z.string(),
+  since: isoTime.nullable(),
+  versions: z.array(
+    z.object({
+      version: z.number().int(),
+      labelled: z.number().int(),
+      correct: z.number().int(),
+      accuracy: z.number().nullable().describe('correct / labelled; null before any feedback'),
+    }),
+  ),
+});
