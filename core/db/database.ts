@@ -12,6 +12,7 @@ import type {
   RunInputsTable,
 } from './tables/registry.js';
 import type { DeploymentRoutesTable, GatewayStatsTable } from './tables/serving.js';
+import type { DriftResultsTable, DriftRetrainsTable, DriftWindowsTable } from './tables/drift.js';
 
 /** The whole metadata schema, as kysely sees it. Only types live here. */
 export interface Database {
@@ -34,4 +35,7 @@ export interface Database {
   run_inputs: RunInputsTable;
   deployment_routes: DeploymentRoutesTable;
   gateway_stats: GatewayStatsTable;
+  drift_windows: DriftWindowsTable;
+  drift_results: DriftResultsTable;
+  drift_retrains: DriftRetrainsTable;
 }

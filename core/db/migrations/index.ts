@@ -6,6 +6,7 @@ import * as runOutcomes from './2026-12-01T00-00_run_outcomes.js';
 import * as codePackages from './2026-12-01T00-30_code_packages.js';
 import * as runsNotify from './2026-12-01T00-40_runs_change_notify.js';
 import * as serving from './2026-12-01T10-00_serving.js';
+import * as drift from './2026-12-01T10-20_drift.js';
 
 /** Every migration, by its frozen name. Append; never rename or edit an entry. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T00-30_code_packages': codePackages,
   '2026-12-01T00-40_runs_change_notify': runsNotify,
   '2026-12-01T10-00_serving': serving,
+  '2026-12-01T10-20_drift': drift,
 };
