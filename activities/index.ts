@@ -1,4 +1,5 @@
 import type { ActivityDeps } from './deps.js';
+import { checkDriftActivity } from './drift/check.js';
 import { executeStepActivity } from './executeStep.js';
 import { resolveBaselineActivity } from './kinds/evaluate.js';
 import { ingestActivity } from './kinds/ingest.js';
@@ -17,5 +18,6 @@ export function createActivities(deps: ActivityDeps) {
     registerStep: registerStepActivity(deps),
     promoteStep: promoteStepActivity(deps),
     resolveBaseline: resolveBaselineActivity(deps),
+    checkDrift: checkDriftActivity(deps),
   };
 }
