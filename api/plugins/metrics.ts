@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { registerDriftGauges } from './drift-gauges.js';
 
 /**
  * Prometheus metrics at /metrics: the process's own (CPU, memory, event-loop lag, GC) and a
@@ -19,6 +20,8 @@ export const metrics = fp(
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
       registers: [registry],
     });
+
+    registerDriftGauges(registry, app.db);
 
     app.addHook('onClose', async () => registry.clear());
 

@@ -71,8 +71,8 @@ export async function latestCheck(db: Db, deployment: string): Promise<DriftResu
 export interface SeriesQuery {
   feature?: string;
   since?: Date;
-  /** Rows with `at` before this (paging backwards). */
-  before?: Date;
+  /** Rows older than this row id (paging backwards; ids grow with time). */
+  beforeId?: number;
   limit: number;
 }
 
@@ -81,8 +81,32 @@ export async function resultSeries(db: Db, deployment: string, q: SeriesQuery): 
   let sel = db.selectFrom('drift_results').selectAll().where('deployment', '=', deployment);
   if (q.feature !== undefined) sel = sel.where('feature', '=', q.feature);
   if (q.since) sel = sel.where('at', '>=', q.since);
-  if (q.before) sel = sel.where('at', '<', q.before);
-  return sel.orderBy('at', 'desc').orderBy('feature').limit(q.limit).execute();
+  if (q.beforeId !== undefined) sel = sel.where('id', '<', String(q.beforeId));
+  return sel.orderBy('id', 'desc').limit(q.limit).execute();
+}
+
+/** The deployment's drift retrains, newest first. */
+export async function recentRetrains(db: Db, deployment: string, limit: number) {
+  return db
+    .selectFrom('drift_retrains')
+    .select(['check_id', 'pipeline', 'run_id', 'at'])
+    .where('deployment', '=', deployment)
+    .orderBy('at', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/** Whether anything is known of the deployment: a route, a window or a result. */
+export async function knownDeployment(db: Db, deployment: string): Promise<boolean> {
+  const hit = await db
+    .selectFrom('deployment_routes')
+    .select('deployment')
+    .where('deployment', '=', deployment)
+    .union(db.selectFrom('drift_results').select('deployment').where('deployment', '=', deployment))
+    .union(db.selectFrom('drift_windows').select('deployment').where('deployment', '=', deployment))
+    .limit(1)
+    .executeTakeFirst();
+  return hit !== undefined;
 }
 
 /** The newest result per deployment and feature (what the Prometheus gauges show). */
