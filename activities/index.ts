@@ -3,6 +3,7 @@ import { deployStepActivity } from './deployments/deploy-step.js';
 import { startInstanceActivity, stopInstanceActivity } from './deployments/instances.js';
 import { smokeActivity, waitReadyActivity } from './deployments/probes.js';
 import { rolloutActivities } from './deployments/rollout.js';
+import { checkDriftActivity } from './drift/check.js';
 import { executeStepActivity } from './executeStep.js';
 import { resolveBaselineActivity } from './kinds/evaluate.js';
 import { ingestActivity } from './kinds/ingest.js';
@@ -27,5 +28,6 @@ export function createActivities(deps: ActivityDeps) {
     smoke: smokeActivity(),
     ...rolloutActivities(deps),
     deployStep: deployStepActivity(deps),
+    checkDrift: checkDriftActivity(deps),
   };
 }

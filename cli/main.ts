@@ -6,6 +6,7 @@ import { logsCommand } from './commands/logs.js';
 import { pipelineCommands } from './commands/pipelines.js';
 import { runCommand, runsCommands } from './commands/runs.js';
 import { scheduleCommands } from './commands/schedules.js';
+import { driftCommand } from './commands/drift.js';
 import { eventsCommand } from './commands/events.js';
 import { datasetCommands } from './commands/datasets.js';
 import { lineageCommand } from './commands/lineage.js';
@@ -34,6 +35,7 @@ function buildProgram(): Command {
   program.addCommand(deployCommand());
   program.addCommand(deploymentCommands());
   program.addCommand(adminCommands());
+  program.addCommand(driftCommand());
   return program;
 }
 

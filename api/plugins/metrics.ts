@@ -9,6 +9,7 @@ declare module 'fastify' {
     metricsRegistry: Registry;
   }
 }
+import { registerDriftGauges } from './drift-gauges.js';
 
 /**
  * Prometheus metrics at /metrics: the process's own (CPU, memory, event-loop lag, GC) and a
@@ -31,6 +32,8 @@ export const metrics = fp(
     registerRunGauges(registry, app.db);
 
     app.decorate('metricsRegistry', registry);
+    registerDriftGauges(registry, app.db);
+
     app.addHook('onClose', async () => registry.clear());
 
     app.addHook('onResponse', async (req, reply) => {

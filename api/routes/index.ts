@@ -6,6 +6,7 @@ import { codePackageRoutes } from './code-packages.js';
 import { approvalRoutes } from './approvals.js';
 import { datasetRoutes } from './datasets.js';
 import { deploymentRoutes } from './deployments.js';
+import { driftRoutes } from './drift.js';
 import { eventRoutes } from './events.js';
 import { keyRoutes } from './keys.js';
 import { lineageRoutes } from './lineage.js';
@@ -34,6 +35,7 @@ export async function v1Routes(app: FastifyInstance): Promise<void> {
   await app.register(keyRoutes);
   await app.register(deploymentRoutes);
   await app.register(predictRoutes);
+  await app.register(driftRoutes);
   // Multipart parsing only where uploads are accepted: they stream into the artifact store.
   await app.register(async (registry) => {
     await registry.register(multipart, { limits: { fileSize: MAX_UPLOAD_BYTES } });

@@ -14,6 +14,7 @@ import type {
 import type { GatewayAccuracyTable, GatewayRequestsTable } from './tables/gateway.js';
 import type { DeploymentRoutesTable, GatewayStatsTable } from './tables/serving.js';
 import type { DeploymentRolloutsTable, DeploymentsTable } from './tables/deployments.js';
+import type { DriftResultsTable, DriftRetrainsTable, DriftWindowsTable } from './tables/drift.js';
 
 /** The whole metadata schema, as kysely sees it. Only types live here. */
 export interface Database {
@@ -40,4 +41,7 @@ export interface Database {
   deployment_rollouts: DeploymentRolloutsTable;
   gateway_accuracy: GatewayAccuracyTable;
   gateway_requests: GatewayRequestsTable;
+  drift_windows: DriftWindowsTable;
+  drift_results: DriftResultsTable;
+  drift_retrains: DriftRetrainsTable;
 }

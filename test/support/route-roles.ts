@@ -190,7 +190,18 @@ export const GATEWAY_ROUTES: RouteCase[] = [
 ];
 
 /** The role matrix: every route whose least role is written down. */
-export const ROUTES: RouteCase[] = [...PIPELINE_ROUTES, ...REGISTRY_ROUTES, ...DEPLOYMENT_ROUTES, ...GATEWAY_ROUTES];
+/** Drift monitoring: reading a deployment's drift is a viewer's. */
+const DRIFT_ROUTES: RouteCase[] = [
+  { method: 'GET', path: '/v1/deployments/{name}/drift', url: '/v1/deployments/ghost/drift', role: 'viewer' },
+];
+
+export const ROUTES: RouteCase[] = [
+  ...PIPELINE_ROUTES,
+  ...REGISTRY_ROUTES,
+  ...DEPLOYMENT_ROUTES,
+  ...GATEWAY_ROUTES,
+  ...DRIFT_ROUTES,
+];
 
 export interface ServedRoute {
   method: string;

@@ -8,6 +8,7 @@ import * as runsNotify from './2026-12-01T00-40_runs_change_notify.js';
 import * as serving from './2026-12-01T10-00_serving.js';
 import * as deployments from './2026-12-01T10-10_deployments.js';
 import * as gateway from './2026-12-01T10-30_gateway.js';
+import * as drift from './2026-12-01T10-20_drift.js';
 
 /** Every migration, by its frozen name. Append; never rename or edit an entry. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T10-00_serving': serving,
   '2026-12-01T10-10_deployments': deployments,
   '2026-12-01T10-30_gateway': gateway,
+  '2026-12-01T10-20_drift': drift,
 };
