@@ -1,9 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../core/temporal/dev-server.js';
+import { createApi } from './support/api.js';
 import { dbTargets, openMigrated, type OpenedDb } from './support/databases.js';
 import { createHarness, type Harness } from './support/harness.js';
 import { testServices } from './support/services.js';
@@ -14,7 +15,7 @@ import { planFrom, runInput, startRunWorkflow } from './support/workflow-runs.js
 // A worker started with SLUICE_WORKER_METRICS_ADDRESS serves Prometheus metrics: the Temporal SDK's own
 // (queue lag as schedule-to-start latency) and Sluice's step durations per pipeline, step and executor.
 
-describe('worker metrics', () => {
+describe('worker metrics and the Grafana dashboard', () => {
   let h: Harness;
   let pg: OpenedDb;
   let dir: string;
@@ -93,6 +94,26 @@ steps:
       series('sluice_step_duration_seconds_count', { pipeline: 'metered', step: 'broken', outcome: 'failed' }),
     ).toHaveLength(1);
     expect(series('sluice_step_duration_seconds_bucket', { step: 'ok' }).length).toBeGreaterThan(3);
+    // The Grafana dashboard asks only for series that Sluice exports: the worker's (above) or the API's.
+    const api = await createApi(h);
+    const apiText = (await api.call('viewer', { method: 'GET', url: '/metrics' })).body;
+    const exported = new Set(
+      [...`${text}\n${apiText}`.matchAll(/^(?:# TYPE )?([a-z_][a-z0-9_]*)/gm)].map((m) => m[1]!),
+    );
+    for (const name of [...exported]) for (const suffix of ['_bucket', '_count', '_sum']) exported.add(name + suffix);
+    const dashboard = JSON.parse(
+      await readFile(new URL('../deploy/grafana/sluice-dashboard.json', import.meta.url), 'utf8'),
+    ) as {
+      panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
+    };
+    const asked = dashboard.panels.flatMap((p) =>
+      p.targets.flatMap((t) =>
+        [...t.expr.matchAll(/\b((?:sluice|temporal)_[a-z0-9_]+)/g)].map((m) => ({ panel: p.title, name: m[1]! })),
+      ),
+    );
+    expect(asked.length).toBeGreaterThan(10);
+    expect(asked.filter((a) => !exported.has(a.name))).toEqual([]);
+
     // Queue lag: how long tasks waited on the queue before a worker took them.
     expect(text).toMatch(/^temporal_activity_schedule_to_start_latency_seconds_bucket\{/m);
     expect(text).toMatch(/^temporal_workflow_task_schedule_to_start_latency_seconds_bucket\{/m);
