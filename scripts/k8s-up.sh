@@ -13,6 +13,8 @@ need_root
 
 if k8s_up; then
   "$here/k8s-images.sh"
+  # A changed Role takes effect without a restart.
+  node "$here/k8s-apply.mjs" "$K8S_ADMIN_KUBECONFIG" "$here/../deploy/k8s/worker-rbac.yaml" >/dev/null
   exit 0
 fi
 ensure_apt_packages etcd-server containerd runc containernetworking-plugins busybox-static openssl

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KubernetesExecutor } from '../activities/executors/kubernetes.js';
 import { loadConfig } from '../core/config.js';
+import { parsePipelineSpec } from '../core/pipeline/index.js';
 import { OPEN_POLICY } from '../core/policy/schema.js';
 import { buildExecutors } from '../workers/executors.js';
 import { K8S_TEST_NAMESPACE, workerKubeconfigPath } from './support/k8s.js';
@@ -37,5 +38,18 @@ describe('choosing the kubernetes executor', () => {
 
     const none = await buildExecutors(loadConfig({ SLUICE_EXECUTOR: 'process' }).executor, OPEN_POLICY);
     expect(none.executors.kubernetes).toBeUndefined();
+  });
+
+  it("checks a step's secrets: names the field of a bad Secret name, key or env var", () => {
+    const spec = (secret: string, key = 'token', env = 'TOKEN') =>
+      parsePipelineSpec(
+        `apiVersion: sluice/v1\nname: s\nsteps:\n  - id: a\n    image: x\n    executor: kubernetes\n` +
+          `    secrets: [{ env: ${env}, secret: "${secret}", key: "${key}" }]\n`,
+      );
+    expect(spec('hf-token').ok).toBe(true);
+    const paths = (r: ReturnType<typeof spec>) => (r.ok ? [] : r.errors.map((e) => e.path));
+    expect(paths(spec('Not_Valid'))).toEqual(['$.steps[0].secrets[0].secret']);
+    expect(paths(spec('ok', 'bad key/'))).toEqual(['$.steps[0].secrets[0].key']);
+    expect(paths(spec('ok', 'k', 'SLUICE_X'))).toEqual(['$.steps[0].secrets[0].env']);
   });
 });

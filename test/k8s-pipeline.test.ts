@@ -11,7 +11,7 @@ import { planFrom, runInput, runToEnd } from './support/workflow-runs.js';
 const BUSYBOX = testServices.images.busybox;
 const secret = uniqueId('hf-token');
 
-describe('runPipeline with Kubernetes steps', () => {
+describe('runPipeline with Kubernetes steps', { timeout: 120_000 }, () => {
   const h = useHarness();
 
   beforeAll(async () => {

@@ -51,7 +51,8 @@ const STEP = 'echo started >> /sluice/outputs/starts; echo begin; sleep 4; echo 
 
 afterAll(removeWorkDirs);
 
-describe('KubernetesExecutor re-attach', () => {
+// A node process per crashed worker and a pod per step: minutes, not seconds, when the suite runs in parallel.
+describe('KubernetesExecutor re-attach', { timeout: 180_000 }, () => {
   it('a second worker adopts the running Job instead of creating another one', async () => {
     const { req, logs: firstLogs } = await newStep({ command: ['sh', '-c', STEP] });
     const secondLogs: string[] = [];

@@ -31,7 +31,7 @@ afterAll(async () => {
   await removeWorkDirs();
 });
 
-describe('KubernetesExecutor', () => {
+describe('KubernetesExecutor', { timeout: 120_000 }, () => {
   it('runs a Job: logs in order, outputs, metrics, SLUICE_* env, the image digest; deletes the Job', async () => {
     const { req, logs } = await newStep({
       ...sh(

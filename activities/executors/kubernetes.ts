@@ -43,7 +43,11 @@ interface Target {
 
 /** How long a Job may stay suspended before another worker treats it as abandoned by its creator. */
 const SUSPENDED_GRACE_MS = 3_000;
-const LOG_DRAIN_MS = 2_000;
+/**
+ * No wait for the follow stream to end after the exit: the kubelet ends it only at its next state
+ * check (up to 5 s later), and finish() catches up byte-exactly anyway.
+ */
+const LOG_DRAIN_MS = 0;
 /** Consecutive failed reads of the pod's state before the API server counts as gone. */
 const MAX_POLL_FAILURES = 40;
 
