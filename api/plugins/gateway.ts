@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { FeatureWindowObserver } from '../../core/drift/observer.js';
 import { Gauge } from 'prom-client';
 import { Feedback } from '../../core/gateway/feedback.js';
 import { Gateway } from '../../core/gateway/gateway.js';
@@ -53,6 +54,12 @@ export const gatewayPlugin = fp(
       new StatsObserver(app.db),
       new PrometheusObserver(app.metricsRegistry),
       feedback,
+      // Drift: every row's features counted into the training data's bins, flushed to drift_windows.
+      new FeatureWindowObserver({
+        db: app.db,
+        flushMs: cfg.flushMs,
+        onError: (err) => log.warn({ err }, 'drift window counts could not be written; they are retried'),
+      }),
     ];
     for (const o of observers) gateway.addObserver(o);
 

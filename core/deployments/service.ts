@@ -6,6 +6,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { audited, type Actor } from '../access/audit.js';
+import { startDriftMonitor, stopDriftMonitor } from '../drift/monitor.js';
 import type { Db } from '../db/connect.js';
 import { ConflictError, NotFoundError, SluiceError, ValidationError } from '../errors.js';
 import { requireVersion } from '../registry/models/versions-read.js';
@@ -102,6 +103,15 @@ export async function applyDeployment(
 ): Promise<{ created: boolean; accepted: DeployAccepted }> {
   const { created } = await saveDeployment(ctx.db, spec, by);
   await ensureWorkflow(ctx, spec);
+  // The drift monitor follows the spec: started (or handed new settings) while monitoring is on.
+  if (spec.monitoring?.enabled)
+    await startDriftMonitor(ctx.temporal, {
+      deployment: spec.name,
+      taskQueue: ctx.taskQueue,
+      monitoring: spec.monitoring,
+      retrain: spec.retrain ?? null,
+    });
+  else await stopDriftMonitor(ctx.temporal, spec.name);
   const req: DeployRequest = { spec, by: by.actor, ...(version !== undefined ? { version } : {}) };
   const accepted = await update(ctx, spec.name, DEPLOY_UPDATE, req);
   if (accepted.rolloutId)

@@ -1,5 +1,6 @@
 /** The deployment spec (YAML or JSON): what serves, how it starts, how a rollout is checked. */
 import { z } from 'zod';
+import { MonitoringSchema, RetrainSchema } from '../drift/config.js';
 import { MODEL_NAME } from '../registry/names.js';
 
 /** Deployment names appear in workflow ids (`deployment:<name>`), URLs and process environments. */
@@ -94,8 +95,10 @@ export const deploymentSpecSchema = z.strictObject({
   rollout: rolloutSchema.default({ strategy: 'all-at-once', bakeSeconds: 0 }),
   alarms: alarmsSchema.default({ minRequests: 1 }),
   // Owned by the monitor (drift) and retraining: kept as written until their schemas are wired.
-  monitoring: z.record(z.string(), z.unknown()).optional(),
-  retrain: z.record(z.string(), z.unknown()).optional(),
+  /** Drift monitoring of the traffic against the training data (core/drift/config.ts). */
+  monitoring: MonitoringSchema.optional(),
+  /** The pipeline a drifted data set starts, with its params and cool-down. */
+  retrain: RetrainSchema.optional(),
 });
 export type DeploymentSpecInput = z.input<typeof deploymentSpecSchema>;
 export type DeploymentSpec = z.output<typeof deploymentSpecSchema>;
