@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { driftMonitorId, startDriftMonitor } from '../core/drift/monitor.js';
+import { MonitoringSchema } from '../core/drift/config.js';
+import { driftMonitorId, startDriftMonitor, stopDriftMonitor } from '../core/drift/monitor.js';
 import { FeatureWindowObserver } from '../core/drift/observer.js';
 import { loadReference } from '../core/drift/reference.js';
 import { specDigest } from '../core/pipeline/hash.js';
@@ -98,7 +99,11 @@ steps:
     observer = new FeatureWindowObserver({ db: h.db, flushMs: 200 });
   }, 180_000);
 
+  const monitors: string[] = [];
+
   afterAll(async () => {
+    // Monitors live on the shared dev server: stop them (stopping one that is gone is fine).
+    for (const d of monitors) await stopDriftMonitor(h.client, d);
     await observer?.close();
     await h?.close();
     await pg?.close();
@@ -110,6 +115,7 @@ steps:
       .insertInto('deployment_routes')
       .values({ deployment: name, model, version: 1, url: 'http://127.0.0.1:9', weight: 100 })
       .execute();
+    monitors.push(name);
     await startDriftMonitor(h.client, {
       deployment: name,
       taskQueue: h.taskQueue,
@@ -200,12 +206,18 @@ steps:
     const started = await waitFor('a drift retrain', async () => (await retrains(d))[0], 60_000);
     const run = await waitFor(
       'the retrain run to start',
-      () => h.db.selectFrom('runs').selectAll().where('id', '=', started.run_id).executeTakeFirst(),
+      () =>
+        h.db
+          .selectFrom('runs')
+          .selectAll()
+          .where('id', '=', started.run_id)
+          .where('started_at', 'is not', null)
+          .executeTakeFirst(),
       60_000,
     );
-    const startedAt = run.started_at ?? run.created_at;
+    const startedAt = run.started_at!;
     console.log(
-      `drift: burst → retrain run created in ${run.created_at.getTime() - burst} ms, started in ${startedAt.getTime() - burst} ms`,
+      `drift: burst → retrain run created in ${run.created_at.getTime() - burst} ms, its workflow started in ${startedAt.getTime() - burst} ms`,
     );
     expect(run).toMatchObject({ trigger: 'drift', pipeline: retrainPipeline, params: { reason: 'drift' } });
     const report = started.report as { datasetDrift: boolean; features: Array<{ feature: string; drifted: boolean }> };
@@ -238,5 +250,66 @@ steps:
       .where('pipeline', '=', retrainPipeline)
       .execute();
     expect(driftRuns.map((r) => r.id)).toEqual([started.run_id]);
+  });
+
+  it('a retraining pipeline that refuses the run is reported, not retried', async () => {
+    const d = uniqueId('refused').toLowerCase();
+    await h.db
+      .insertInto('deployment_routes')
+      .values({ deployment: d, model, version: 1, url: 'http://127.0.0.1:9', weight: 100 })
+      .execute();
+    monitors.push(d);
+    await startDriftMonitor(h.client, {
+      deployment: d,
+      taskQueue: h.taskQueue,
+      monitoring: { intervalSeconds: 1, minWindow: 200 },
+      retrain: { pipeline: 'no-such-pipeline' },
+    });
+    send(d, traffic(300, 6, 2));
+    await observer.flush();
+    const s = await waitFor(
+      'a drifted check',
+      async () => {
+        const st = await status(d);
+        return st.last?.datasetDrift ? st : undefined;
+      },
+      60_000,
+    );
+    expect(s.last!.retrain).toMatchObject({ started: false });
+    expect((s.last!.retrain as { reason: string }).reason).toContain('no-such-pipeline');
+    expect(await retrains(d)).toEqual([]);
+  });
+
+  it('continues as new with check ids that never repeat', async () => {
+    const d = uniqueId('can').toLowerCase();
+    await h.db
+      .insertInto('deployment_routes')
+      .values({ deployment: d, model, version: 1, url: 'http://127.0.0.1:9', weight: 100 })
+      .execute();
+    send(d, traffic(300, 7));
+    await observer.flush();
+    const handle = await h.client.workflow.start('driftMonitorWorkflow', {
+      taskQueue: h.taskQueue,
+      workflowId: driftMonitorId(d),
+      args: [{ deployment: d, monitoring: MonitoringSchema.parse({ intervalSeconds: 1 }), checksPerRun: 2 }],
+    });
+    const firstRun = handle.firstExecutionRunId;
+    const ids = await waitFor(
+      'five checks over three workflow runs',
+      async () => {
+        const rows = await h.db
+          .selectFrom('drift_results')
+          .select('check_id')
+          .where('deployment', '=', d)
+          .where('feature', '=', '')
+          .execute();
+        return rows.length >= 5 ? rows.map((r) => r.check_id) : undefined;
+      },
+      90_000,
+    );
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toContain(`${d}:${firstRun.slice(0, 8)}:5`);
+    expect((await handle.describe()).runId).not.toBe(firstRun);
+    monitors.push(d);
   });
 });

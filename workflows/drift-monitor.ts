@@ -28,6 +28,8 @@ export interface DriftMonitorInput extends DriftSettings {
   /** Carried across continue-as-new: the check counter and the first run of the chain. */
   seq?: number;
   chain?: string;
+  /** Checks before continue-as-new (CHECKS_PER_RUN; tests make it small). */
+  checksPerRun?: number;
 }
 
 /** New settings for a running monitor (startDriftMonitor sends them with signal-with-start). */
@@ -64,7 +66,7 @@ export async function driftMonitorWorkflow(input: DriftMonitorInput): Promise<vo
   let last: CheckOutput | null = null;
   let completed = 0;
   setHandler(driftStatusQuery, () => ({ checks: completed, last }));
-  for (let i = 0; i < CHECKS_PER_RUN; i++) {
+  for (let i = 0; i < (input.checksPerRun ?? CHECKS_PER_RUN); i++) {
     if (settings.monitoring.enabled) {
       seq++;
       last = await checkDrift({
@@ -79,5 +81,11 @@ export async function driftMonitorWorkflow(input: DriftMonitorInput): Promise<vo
     // A new configuration takes effect at once rather than after the old interval.
     await condition(() => changed, settings.monitoring.intervalSeconds * 1000);
   }
-  await continueAsNew<typeof driftMonitorWorkflow>({ deployment: input.deployment, ...settings, seq, chain });
+  await continueAsNew<typeof driftMonitorWorkflow>({
+    deployment: input.deployment,
+    ...settings,
+    seq,
+    chain,
+    ...(input.checksPerRun ? { checksPerRun: input.checksPerRun } : {}),
+  });
 }

@@ -1,7 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { checkDrift, type CheckInput, type CheckOutput } from '../../core/drift/check.js';
 import { pruneWindows } from '../../core/drift/windows.js';
-import { SluiceError } from '../../core/errors.js';
 import type { RunContext } from '../../core/runs/context.js';
 import { SpecCache } from '../../core/runs/specs.js';
 import { startRun } from '../../core/runs/start.js';
@@ -15,8 +14,7 @@ const KEEP_WINDOWS = 2;
 /**
  * One drift check (core/drift/check.ts). The retraining run starts through the worker's own client
  * on the monitor's task queue, keyed by the check id, so a retried activity finds the run the first
- * attempt started. A retrain the pipeline refuses (unknown pipeline, bad params) is reported in the
- * outcome, not retried: trying again cannot fix a configuration.
+ * attempt started.
  */
 export function checkDriftActivity(deps: ActivityDeps) {
   const specs = new SpecCache(deps.db);
@@ -43,17 +41,7 @@ export function checkDriftActivity(deps: ActivityDeps) {
         },
       },
       i,
-    ).catch((err: unknown) => {
-      if (err instanceof SluiceError && err.status < 500) {
-        return {
-          checkId: i.checkId,
-          datasetDrift: true,
-          rows: 0,
-          retrain: { started: false as const, reason: err.message },
-        };
-      }
-      throw err;
-    });
+    );
     await pruneWindows(
       deps.db,
       i.deployment,

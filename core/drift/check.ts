@@ -4,6 +4,7 @@
  * retraining pipeline when the data set drifted (one at a time, one per cool-down).
  */
 import type { Db } from '../db/connect.js';
+import { SluiceError } from '../errors.js';
 import type { MonitoringConfig, RetrainConfig } from './config.js';
 import { evaluateDrift, type DriftReport } from './evaluate.js';
 import { loadReference } from './reference.js';
@@ -108,12 +109,23 @@ async function maybeRetrain(deps: CheckDeps, i: CheckInput, at: Date, report: Dr
   if (last?.check_id === i.checkId) return { started: true, runId: last.run_id, created: false };
   const gate = await retrainGate(deps.db, i.deployment, at, retrain.cooldownHours);
   if (!gate.allowed) return { started: false, reason: gate.reason, runId: gate.runId };
-  const { runId, created } = await deps.startRetrain({
-    pipeline: retrain.pipeline,
-    params: retrain.params,
-    idempotencyKey: `drift:${i.deployment}:${i.checkId}`,
-    deployment: i.deployment,
-  });
+  let started: { runId: string; created: boolean };
+  try {
+    started = await deps.startRetrain({
+      pipeline: retrain.pipeline,
+      params: retrain.params,
+      idempotencyKey: `drift:${i.deployment}:${i.checkId}`,
+      deployment: i.deployment,
+    });
+  } catch (err) {
+    // A pipeline that refuses the run (unknown, bad params) is reported, not retried: trying again
+    // cannot fix a configuration. Anything else (Temporal or the database down) is retried.
+    if (err instanceof SluiceError && err.status < 500) {
+      return { started: false, reason: `the retraining pipeline refused the run: ${err.message}` };
+    }
+    throw err;
+  }
+  const { runId, created } = started;
   await recordRetrain(deps.db, {
     checkId: i.checkId,
     deployment: i.deployment,

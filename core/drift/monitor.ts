@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { MonitoringConfig, MonitoringInput, RetrainConfig, RetrainInput } from './config.js';
 import { MonitoringSchema, RetrainSchema } from './config.js';
 
@@ -37,6 +37,6 @@ export async function stopDriftMonitor(client: Client, deployment: string): Prom
   try {
     await client.workflow.getHandle(driftMonitorId(deployment)).terminate('deployment removed');
   } catch (err) {
-    if ((err as { name?: string }).name !== 'WorkflowNotFoundError') throw err;
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
   }
 }
