@@ -8,6 +8,7 @@
  *   that does not queue behind others.
  * The machine's other load moves the latencies; the CPU time per request (this process runs the
  * API and the load generator, the model server runs apart) says what the gateway itself costs.
+ * Last, GET /healthz of the same API at the same concurrency: the floor any request pays here.
  * Options: `--connections <n>` (default 16), `--duration <s>` (default 10), `--rate <req/s>` (default 500).
  */
 import { Client, Connection } from '@temporalio/client';
@@ -77,9 +78,9 @@ async function fire(
   const elu = performance.eventLoopUtilization();
   const r = await autocannon({
     url,
-    method: 'POST',
-    body: BODY,
-    headers: { 'content-type': 'application/json', ...headers },
+    ...(url.endsWith('/healthz')
+      ? { method: 'GET' as const }
+      : { method: 'POST' as const, body: BODY, headers: { 'content-type': 'application/json', ...headers } }),
     connections,
     workers: 1,
     duration: durationS,
@@ -154,6 +155,10 @@ export async function run(args: string[]): Promise<void> {
         );
       }
     }
+    // The same API's cheapest route at the same concurrency: what any request costs here before the gateway's work.
+    await fire(`${apiUrl}/healthz`, {}, connections, 2);
+    const healthz = await fire(`${apiUrl}/healthz`, {}, connections, durationS);
+    process.stdout.write(`${JSON.stringify({ case: 'api-healthz-saturated', connections, durationS, ...healthz })}\n`);
     const sat = { d: results['saturated:direct']!, g: results['saturated:gateway']! };
     const paced = { d: results['paced:direct']!, g: results['paced:gateway']! };
     const summary = {
@@ -170,6 +175,7 @@ export async function run(args: string[]): Promise<void> {
       // The load generator's own share cancels out: what remains is the gateway's CPU per request.
       gatewayCpuUsPerRequest: sat.g.cpuUsPerRequest - sat.d.cpuUsPerRequest,
       gatewayMainThreadUsPerRequest: sat.g.mainThreadUsPerRequest,
+      healthzRequestsPerSec: healthz.requestsPerSec,
     };
     const met = {
       p50: summary.addedP50MsPaced <= 2,

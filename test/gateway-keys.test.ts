@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem, useApi } from './support/api.js';
 import { startModelServer, type ModelServer } from './support/gateway-model-server.js';
@@ -126,5 +129,40 @@ describe('keys scoped to predicting on named deployments', () => {
       payload: { rows: [{ x: 2 }] },
     });
     expect(res.statusCode, res.body).toBe(200);
+  });
+
+  it('is issued and listed with its scope by the CLI (`sluice keys create NAME --predict-on wine`)', async () => {
+    const url = await api.app.listen({ host: '127.0.0.1', port: 0 });
+    const root = join(fileURLToPath(import.meta.url), '../..');
+    const sluice = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          [join(root, 'bin/sluice.js'), ...args],
+          {
+            cwd: root,
+            timeout: 60_000,
+            env: { PATH: process.env.PATH, SLUICE_API_URL: url, SLUICE_API_KEY: api.keys.admin },
+          },
+          (error, stdout, stderr) =>
+            resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+        );
+      });
+    const created = await sluice(['keys', 'create', 'cli-app', '--predict-on', 'wine,beer', '--json']);
+    expect(created.code, created.stderr).toBe(0);
+    const issued = JSON.parse(created.stdout) as { key: string; role: string; scope: unknown };
+    expect(issued).toMatchObject({ role: 'viewer', scope: { predict: ['wine', 'beer'] } });
+    const res = await api.app.inject({
+      method: 'GET',
+      url: '/v1/runs',
+      headers: { authorization: `Bearer ${issued.key}` },
+    });
+    expectProblem(res, 403);
+    const listed = await sluice(['keys', 'ls']);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/cli-app\s+viewer\s+predict:wine,beer\s/);
+    const refused = await sluice(['keys', 'create', 'bad', '--predict-on', 'wine', '--role', 'operator']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/scoped key has the viewer role/);
   });
 });
