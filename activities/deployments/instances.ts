@@ -68,7 +68,7 @@ function executorFor(deps: ActivityDeps, server: DeploymentSpec['server']): 'pro
  * SLUICE_DEPLOYMENT, and its output goes to `<instance>/server.log`.
  */
 export function startInstanceActivity(deps: ActivityDeps) {
-  const pythonEnvs = new PythonEnvs(defaultToolsDir());
+  const pythonEnvs = new PythonEnvs(deps.toolsDir ?? defaultToolsDir());
   return async function startInstance(i: StartInstanceInput): Promise<InstanceRef> {
     const executor = executorFor(deps, i.server);
     const dir = instanceDir(deps, i.deployment, i.version);
