@@ -22,6 +22,8 @@ export interface ActivityDeps {
   resolvers?: Record<string, UriResolver>;
   /** Backoff for storing a finished step's outputs (DEFAULT_STORE_RETRY when absent). */
   storeRetry?: StoreRetry;
+  /** Where Python environments are built (the process executor's); the default tools directory when absent. */
+  toolsDir?: string;
   /** Where ingest steps may read: absolute directories (file: sources) and HTTP hosts; none when absent. */
   ingest?: { roots: readonly string[]; hosts: readonly string[] };
 }

@@ -95,6 +95,14 @@ describe('deployments: rollouts on the real stack (process executor)', () => {
     expect((await requireVersion(h.db, MODEL, { alias: 'production' })).version).toBe(1);
   });
 
+  it('a server that cannot be started fails the rollout with the reason and leaves v1 serving', async () => {
+    const base = fixtureSpec(name, MODEL);
+    const r = await deployed(2, { server: { ...base.server, executor: 'docker', image: 'sluice/none:1' } });
+    expect(r.status).toBe('failed');
+    expect(r.reason).toMatch(/^server\.executor docker: serving in containers is not implemented yet/);
+    await expectOnlyV1Serving();
+  });
+
   it('an alarm during a canary bake rolls back', async () => {
     const { rolloutId } = await deploy(2, {
       rollout: { strategy: 'canary', steps: [50, 100], bakeSeconds: 4 },

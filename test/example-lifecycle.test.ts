@@ -3,10 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../core/config.js';
 import { freePort } from '../core/temporal/dev-server.js';
 import { startStack, type Stack } from '../workers/stack.js';
+import { tearDownDeployment } from './support/deployments.js';
 import { uniqueId } from './support/services.js';
 import { installQuietTemporalRuntime } from './support/temporal-runtime.js';
 import { waitFor } from './support/wait.js';
@@ -110,6 +112,10 @@ describe.each(['process', 'docker'] as const)(
       expect(applied.stdout).toMatch(/applied lifecycle version 1\n$/);
     });
     afterAll(async () => {
+      // The deployment's workflow and its model server outlive the stack: end both.
+      const connection = await Connection.connect({ address: inject('temporalAddress') });
+      await tearDownDeployment(new Client({ connection }), 'wine');
+      await connection.close();
       await stack?.stop();
       await rm(dataDir, { recursive: true, force: true });
     });
@@ -137,6 +143,12 @@ describe.each(['process', 'docker'] as const)(
 
         const done = await json<RunJson>(['runs', 'get', id]);
         expect(done).toMatchObject({ status: 'succeeded', outcome: 'promoted' });
+        // The new champion serves: ready on its exact version, the smoke request answered.
+        expect(step(done, 'deploy').details, JSON.stringify(step(done, 'deploy'))).toMatchObject({
+          outcome: 'deployed',
+          deployment: 'wine',
+          version: 1,
+        });
         const model = await json<{ aliases: Record<string, number> }>(['models', 'get', 'wine']);
         expect(model.aliases).toMatchObject({ champion: 1, challenger: 1 });
         // The champion's story: the dataset it was trained on, the run that made it.

@@ -19,5 +19,6 @@ export async function buildActivityDeps(config: Readonly<Config>, db: Db, policy
     workRoot: join(config.dataDir, 'work'),
     resolvers: registryResolvers(db),
     ingest: config.ingest,
+    toolsDir: config.toolsDir,
   };
 }

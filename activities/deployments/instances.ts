@@ -50,15 +50,16 @@ const exists = (p: string) =>
     () => false,
   );
 
-function executorFor(deps: ActivityDeps, server: DeploymentSpec['server']): 'process' | 'docker' {
-  const wanted = server.executor ?? (deps.defaultExecutor === 'docker' ? 'docker' : 'process');
-  if (wanted === 'docker') {
+function executorFor(server: DeploymentSpec['server']): 'process' | 'docker' {
+  // Serving in containers is not built yet: without an explicit executor every worker serves as a
+  // local process, which any worker can do.
+  if (server.executor === 'docker') {
     throw ApplicationFailure.nonRetryable(
       'server.executor docker: serving in containers is not implemented yet on this worker; use executor: process',
       ServingFailure.InvalidServer,
     );
   }
-  return wanted;
+  return 'process';
 }
 
 /**
@@ -68,9 +69,9 @@ function executorFor(deps: ActivityDeps, server: DeploymentSpec['server']): 'pro
  * SLUICE_DEPLOYMENT, and its output goes to `<instance>/server.log`.
  */
 export function startInstanceActivity(deps: ActivityDeps) {
-  const pythonEnvs = new PythonEnvs(defaultToolsDir());
+  const pythonEnvs = new PythonEnvs(deps.toolsDir ?? defaultToolsDir());
   return async function startInstance(i: StartInstanceInput): Promise<InstanceRef> {
-    const executor = executorFor(deps, i.server);
+    const executor = executorFor(i.server);
     const dir = instanceDir(deps, i.deployment, i.version);
     const base = { deployment: i.deployment, model: i.model, version: i.version, executor, dir };
     const running = await findProcessInstance(base);
