@@ -1,10 +1,11 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { stopDriftMonitor } from '../core/drift/monitor.js';
 import { loadConfig } from '../core/config.js';
 import { freePort } from '../core/temporal/dev-server.js';
 import { startStack, type Stack } from '../workers/stack.js';
@@ -115,6 +116,7 @@ describe.each(['process', 'docker'] as const)(
       // The deployment's workflow and its model server outlive the stack: end both.
       const connection = await Connection.connect({ address: inject('temporalAddress') });
       await tearDownDeployment(new Client({ connection }), 'wine');
+      await stopDriftMonitor(new Client({ connection }), 'wine');
       await connection.close();
       await stack?.stop();
       await rm(dataDir, { recursive: true, force: true });
@@ -149,6 +151,61 @@ describe.each(['process', 'docker'] as const)(
           deployment: 'wine',
           version: 1,
         });
+        // Predictions through the gateway are the model server's own, and name the version that served.
+        const key = (await readFile(join(dataDir, 'admin.key'), 'utf8')).trim();
+        const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+        const rows = [
+          {
+            alcohol: 13.2,
+            malic_acid: 1.78,
+            ash: 2.14,
+            alcalinity_of_ash: 11.2,
+            magnesium: 100,
+            total_phenols: 2.65,
+            flavanoids: 2.76,
+            nonflavanoid_phenols: 0.26,
+            proanthocyanins: 1.28,
+            color_intensity: 4.38,
+            hue: 1.05,
+            od280_od315_of_diluted_wines: 3.4,
+            proline: 1050,
+          },
+          {
+            alcohol: 12.37,
+            malic_acid: 1.13,
+            ash: 2.16,
+            alcalinity_of_ash: 19,
+            magnesium: 87,
+            total_phenols: 3.5,
+            flavanoids: 3.1,
+            nonflavanoid_phenols: 0.19,
+            proanthocyanins: 1.87,
+            color_intensity: 4.45,
+            hue: 1.22,
+            od280_od315_of_diluted_wines: 2.87,
+            proline: 420,
+          },
+        ];
+        const viaGateway = await fetch(`${stack.apiUrl}/v1/deployments/wine/predict`, {
+          method: 'POST',
+          headers: auth,
+          body: JSON.stringify({ rows }),
+        });
+        expect(viaGateway.status, await viaGateway.clone().text()).toBe(200);
+        const served = (await viaGateway.json()) as { predictions: unknown[]; version: number };
+        expect(served.version).toBe(1);
+        const status = (await (await fetch(`${stack.apiUrl}/v1/deployments/wine`, { headers: auth })).json()) as {
+          routes: Array<{ url: string }>;
+        };
+        const direct = (await (
+          await fetch(`${status.routes[0]!.url}/predict`, {
+            method: 'POST',
+            headers: auth,
+            body: JSON.stringify({ rows }),
+          })
+        ).json()) as { predictions: unknown[] };
+        expect(served.predictions).toEqual(direct.predictions);
+        expect(served.predictions).toHaveLength(2);
         const model = await json<{ aliases: Record<string, number> }>(['models', 'get', 'wine']);
         expect(model.aliases).toMatchObject({ champion: 1, challenger: 1 });
         // The champion's story: the dataset it was trained on, the run that made it.

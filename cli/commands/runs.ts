@@ -68,7 +68,7 @@ export function runsCommands(): Command {
     .alias('list')
     .description('List runs, newest first')
     .option('--pipeline <name>')
-    .option('--trigger <trigger>', 'api, retry or schedule')
+    .option('--trigger <trigger>', 'api, retry, schedule or drift')
     .addOption(new Option('--status <status>').choices(RUN_STATUSES))
     .addOption(new Option('--outcome <outcome>', 'what the run decided').choices(RUN_OUTCOMES))
     .option('--since <time>', 'ISO-8601')

@@ -43,7 +43,7 @@ export const runSummarySchema = z.object({
   pipeline: z.string(),
   version: z.number().int(),
   status: runStatusSchema,
-  trigger: z.string().describe('api, retry or schedule'),
+  trigger: z.string().describe('api, retry, schedule or drift'),
   params: z.record(z.string(), z.unknown()),
   workflowId: z.string().describe('The Temporal workflow id (search it in the Temporal UI)'),
   createdBy: z.string().nullable(),

@@ -5,7 +5,7 @@ deployment's drift verdict and the retraining run it starts. Standard library on
     python3 examples/lifecycle/drift-demo.py --deployment wine --csv wine.csv --shift 2
     python3 examples/lifecycle/drift-demo.py --deployment wine --csv wine.csv --shift 0   # calm traffic
 
-The rows come from --csv (the exported wine data, e.g. `npx sluice datasets download wine/1 -o wine.csv`)
+The rows come from --csv (the exported wine data, e.g. `curl -o wine.csv …/v1/datasets/wine/versions/1/artifact`)
 or, without it, from scikit-learn's copy when it is installed. The label column `target` is never sent.
 """
 import argparse, calendar, csv, json, os, statistics, sys, time, urllib.error, urllib.request
