@@ -24,6 +24,9 @@ const SEMANTIC_400: Record<string, string> = {
   'POST /v1/datasets/{name}/versions': 'artifactUri must name the configured artifact store',
   'POST /v1/models/{name}/versions/upload': 'the metadata part is JSON text, its fields checked once parsed',
   'POST /v1/datasets/{name}/versions/upload': 'the metadata part is JSON text, its fields checked once parsed',
+  'POST /v1/deployments':
+    'the spec (an object or YAML text) is checked by its own validator, and the version must name one the registry has',
+  'POST /v1/deployments/{name}/feedback': 'exactly one of label and labels, and labels one per predicted row',
 };
 
 /** Operations left out of a role's run, and why. */

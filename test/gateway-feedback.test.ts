@@ -109,4 +109,26 @@ describe('feedback on the gateway: live accuracy per version', () => {
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ version: 1, labelled: 1, correct: 1 });
   });
+  it('serves rows carrying U+0000: scored from memory, left out of the sampled log, which keeps the others', async () => {
+    await routeTo(1);
+    const nul = await predict([{ x: 'a\u0000b' }]);
+    const plain = await predict([{ x: 5 }]);
+    await waitFor(
+      'the plain request in the sampled log',
+      () =>
+        api.h.db
+          .selectFrom('gateway_requests')
+          .select('request_id')
+          .where('request_id', '=', plain.requestId)
+          .executeTakeFirst(),
+      30_000,
+    );
+    const stored = await api.h.db
+      .selectFrom('gateway_requests')
+      .select('request_id')
+      .where('request_id', '=', nul.requestId)
+      .execute();
+    expect(stored).toEqual([]);
+    expect((await feedback({ requestId: nul.requestId, label: 'a' })).json()).toMatchObject({ version: 1, correct: 1 });
+  });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoTime, noNulInside, plainText } from './common.js';
+import { isoTime, plainText } from './common.js';
 
 /** Deployment names as the deployments API accepts them. */
 export const DEPLOYMENT_NAME = /^[a-z][a-z0-9-]{0,62}$/;
@@ -17,8 +17,7 @@ export const predictBody = z.strictObject({
     })
     .min(1, 'send at least one row')
     .max(MAX_PREDICT_ROWS, `at most ${MAX_PREDICT_ROWS} rows per request`)
-    .superRefine(noNulInside)
-    .describe('Input rows: objects of feature name → value'),
+    .describe('Input rows: objects of feature name → value, passed on to the model server as given'),
 });
 
 export const predictResponse = z.object({
@@ -28,13 +27,11 @@ export const predictResponse = z.object({
   requestId: z.string().describe('Quote it in feedback (POST …/feedback)'),
 });
 
-export const feedbackBody = z
-  .strictObject({
-    requestId: plainText(64).min(1).describe('requestId of the prediction this is the truth for'),
-    label: z.unknown().optional().describe('The true label of a one-row request'),
-    labels: z.array(z.unknown()).max(MAX_PREDICT_ROWS).optional().describe('The true labels, one per row'),
-  })
-  .superRefine(noNulInside);
+export const feedbackBody = z.strictObject({
+  requestId: plainText(64).min(1).describe('requestId of the prediction this is the truth for'),
+  label: z.unknown().optional().describe('The true label of a one-row request'),
+  labels: z.array(z.unknown()).max(MAX_PREDICT_ROWS).optional().describe('The true labels, one per row'),
+});
 
 export const feedbackResponse = z.object({
   requestId: z.string(),

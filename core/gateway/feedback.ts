@@ -82,7 +82,9 @@ export class Feedback implements PredictionObserver {
       this.recentCount -= served.predictions.length;
     }
     if (this.sampleRate > 0 && this.random() < this.sampleRate && this.samples.length < MAX_PENDING_SAMPLES)
-      this.samples.push(o);
+      // PostgreSQL's jsonb cannot hold U+0000: a request carrying one is served and scored from memory,
+      // but left out of the sampled log rather than failing the flush of every other sample.
+      if (!hasNul(o.rows) && !hasNul(o.predictions)) this.samples.push(o);
   }
 
   /** Scores `labels` (one per row of the request) against what served `requestId`. */
@@ -222,4 +224,12 @@ function labelsFor(rows: number, truth: { label?: unknown; labels?: unknown[] })
       { path: 'body.labels', message: `expected ${rows} labels, one per row` },
     ]);
   return truth.labels!;
+}
+
+/** Whether a JSON value has U+0000 anywhere (in a string or a key). */
+function hasNul(v: unknown): boolean {
+  if (typeof v === 'string') return v.includes('\u0000');
+  if (Array.isArray(v)) return v.some(hasNul);
+  if (v && typeof v === 'object') return Object.entries(v).some(([k, x]) => k.includes('\u0000') || hasNul(x));
+  return false;
 }
