@@ -11,6 +11,13 @@ import { codeDirFor } from '../code-dir.js';
 import type { ActivityDeps } from '../deps.js';
 import { PythonEnvs } from '../executors/python-env.js';
 import { appendFile } from 'node:fs/promises';
+import {
+  dockerReachable,
+  findDockerInstance,
+  followLogs,
+  spawnDockerInstance,
+  stopDockerInstance,
+} from './docker-instance.js';
 import { findProcessInstance, spawnProcessInstance, stopProcessInstance } from './process-instance.js';
 
 /** ApplicationFailure types of the serving activities: a spec or registry problem no retry fixes. */
@@ -51,15 +58,14 @@ const exists = (p: string) =>
   );
 
 function executorFor(server: DeploymentSpec['server']): 'process' | 'docker' {
-  // Serving in containers is not built yet: without an explicit executor every worker serves as a
-  // local process, which any worker can do.
-  if (server.executor === 'docker') {
-    throw ApplicationFailure.nonRetryable(
-      'server.executor docker: serving in containers is not implemented yet on this worker; use executor: process',
-      ServingFailure.InvalidServer,
-    );
-  }
-  return 'process';
+  // A server runs where its spec says; without a word, as a local process (any worker can do that).
+  return server.executor === 'docker' ? 'docker' : 'process';
+}
+
+/** Whether the instance's server still runs (its process group, or its container). */
+export async function instanceAlive(instance: InstanceRef): Promise<boolean> {
+  if (instance.executor === 'docker') return (await findDockerInstance(instance).catch(() => undefined)) !== undefined;
+  return (await findProcessInstance(instance)) !== undefined;
 }
 
 /**
@@ -74,8 +80,12 @@ export function startInstanceActivity(deps: ActivityDeps) {
     const executor = executorFor(i.server);
     const dir = instanceDir(deps, i.deployment, i.version);
     const base = { deployment: i.deployment, model: i.model, version: i.version, executor, dir };
-    const running = await findProcessInstance(base);
-    if (running) return { ...base, url: `http://127.0.0.1:${running.port}`, adopted: true };
+    const logFile = path.join(dir, INSTANCE_LOG);
+    const running = executor === 'docker' ? await findDockerInstance(base) : await findProcessInstance(base);
+    if (running) {
+      if (executor === 'docker' && 'id' in running) void followLogs(running.id, logFile);
+      return { ...base, url: `http://127.0.0.1:${running.port}`, adopted: true };
+    }
 
     const mv = await requireVersion(deps.db, i.model, { version: i.version }).catch((err: unknown) => {
       throw ApplicationFailure.nonRetryable(
@@ -86,13 +96,12 @@ export function startInstanceActivity(deps: ActivityDeps) {
     const modelDir = path.join(dir, 'model');
     const modelPath = mv.artifact.kind === 'dir' ? modelDir : path.join(modelDir, mv.lineage.output ?? 'model');
     if (!(await exists(modelPath))) await deps.artifacts.fetchTo(mv.artifact, modelPath);
-    const logFile = path.join(dir, INSTANCE_LOG);
     const log = (line: string) => appendFile(logFile, `[sluice] ${line}\n`).catch(() => undefined);
 
     let cwd = dir;
     let pathPrefix: string | undefined;
     if (i.code) cwd = await codeDirFor(deps, i.code);
-    if (i.server.python) {
+    if (i.server.python && executor === 'process') {
       if (!i.code)
         throw ApplicationFailure.nonRetryable(
           "server.python needs the deployment's code package (code)",
@@ -115,6 +124,22 @@ export function startInstanceActivity(deps: ActivityDeps) {
     }
     const port = await freePort();
     await log(`starting ${i.model}/${i.version} on 127.0.0.1:${port}: ${i.server.command.join(' ')}`);
+    if (executor === 'docker') {
+      await spawnDockerInstance({
+        ref: base,
+        image: i.server.image!,
+        command: i.server.command,
+        env: i.server.env ?? {},
+        port,
+        modelDir,
+        ...(i.code ? { codeDir: cwd } : {}),
+        ...(i.server.resources ? { resources: i.server.resources } : {}),
+        logFile,
+      }).catch((err: unknown) => {
+        throw ApplicationFailure.nonRetryable((err as Error).message, ServingFailure.InvalidServer);
+      });
+      return { ...base, url: `http://127.0.0.1:${port}`, adopted: false };
+    }
     await spawnProcessInstance({
       ref: base,
       command: i.server.command,
@@ -136,6 +161,10 @@ export function stopInstanceActivity(deps: ActivityDeps) {
   return async function stopInstance(i: { deployment: string; version: number }): Promise<{ stopped: number }> {
     const dir = instanceDir(deps, i.deployment, i.version);
     const pids = await stopProcessInstance({ deployment: i.deployment, version: i.version, dir });
-    return { stopped: pids.length };
+    // A version may have served from a container; without an engine there is none to stop.
+    const containers = (await dockerReachable())
+      ? await stopDockerInstance({ deployment: i.deployment, version: i.version, dir })
+      : [];
+    return { stopped: pids.length + containers.length };
   };
 }

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { INSTANCE_LOG, type CheckResult, type InstanceRef } from '../../core/deployments/instance.js';
 import type { DeploymentSpec } from '../../core/deployments/spec.js';
-import { findProcessInstance } from './process-instance.js';
+import { instanceAlive } from './instances.js';
 
 const POLL_MS = 250;
 const REQUEST_TIMEOUT_MS = 5_000;
@@ -61,7 +61,7 @@ export function waitReadyActivity() {
         };
       }
       const last = 'status' in r ? `/ready answered ${r.status} ${brief(r.body)}` : `/ready: ${r.error}`;
-      if (!(await findProcessInstance(instance))) {
+      if (!(await instanceAlive(instance))) {
         return {
           ok: false,
           reason: `readiness: the server exited before it was ready (${await lastLogLines(instance)})`,

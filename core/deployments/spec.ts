@@ -26,7 +26,7 @@ export type ServerExecutor = (typeof SERVER_EXECUTORS)[number];
 
 export const serverSchema = z
   .strictObject({
-    /** Where the server runs; the worker's default executor when absent. */
+    /** Where the server runs: a local process (the default) or a container of `image`. */
     executor: z.enum(SERVER_EXECUTORS).optional(),
     /** The server's image (docker); ignored by the process executor, as for steps. */
     image: z.string().min(1).max(500).optional(),
