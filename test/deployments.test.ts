@@ -99,7 +99,7 @@ describe('deployments: rollouts on the real stack (process executor)', () => {
     const base = fixtureSpec(name, MODEL);
     const r = await deployed(2, { server: { ...base.server, executor: 'docker', image: 'sluice/none:1' } });
     expect(r.status).toBe('failed');
-    expect(r.reason).toMatch(/^server\.executor docker: serving in containers is not implemented yet/);
+    expect(r.reason).toMatch(/image sluice\/none:1 is not on this worker's Docker engine/);
     await expectOnlyV1Serving();
   });
 
