@@ -23,12 +23,13 @@ describe('deployment spec', () => {
     expect(spec.alarms.minRequests).toBe(1);
   });
 
-  it('reads YAML and keeps monitoring and retrain as written', () => {
+  it('reads YAML and validates monitoring and retrain with the drift schemas, naming a bad field', () => {
     const spec = parseDeploymentSpec(
-      'name: wine\nmodel: wine\nserver: {command: [serve]}\nmonitoring: {interval: 5m, x: [1]}\nretrain: {pipeline: lifecycle}\n',
+      'name: wine\nmodel: wine\nserver: {command: [serve]}\nmonitoring: {intervalSeconds: 30}\nretrain: {pipeline: lifecycle}\n',
     );
-    expect(spec.monitoring).toEqual({ interval: '5m', x: [1] });
-    expect(spec.retrain).toEqual({ pipeline: 'lifecycle' });
+    expect(spec.monitoring).toMatchObject({ enabled: true, intervalSeconds: 30, minWindow: 200, driftShare: 0.5 });
+    expect(spec.retrain).toEqual({ pipeline: 'lifecycle', params: {}, cooldownHours: 24 });
+    expect(issues({ ...base, monitoring: { interval: '5m' } })[0]!.path).toMatch(/^\$\.monitoring/);
   });
 
   it('names each bad field', () => {
