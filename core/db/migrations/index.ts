@@ -20,6 +20,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T00-40_runs_change_notify': runsNotify,
   '2026-12-01T10-00_serving': serving,
   '2026-12-01T10-10_deployments': deployments,
-  '2026-12-01T10-30_gateway': gateway,
   '2026-12-01T10-20_drift': drift,
+  '2026-12-01T10-30_gateway': gateway,
 };
