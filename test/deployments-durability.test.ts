@@ -9,7 +9,7 @@ import { getRoutes } from '../core/deployments/routes.js';
 import { applyDeployment, type DeploymentsContext } from '../core/deployments/service.js';
 import { deploymentSpecSchema } from '../core/deployments/spec.js';
 import { requireVersion } from '../core/registry/models/versions-read.js';
-import { dbTargets, openMigrated, type OpenedDb } from './support/databases.js';
+import { currentSchema, dbTargets, openMigrated, type OpenedDb } from './support/databases.js';
 import {
   fixtureSpec,
   registerFixtureVersions,
@@ -52,9 +52,7 @@ describe('deployments: the worker SIGKILLed mid-rollout', () => {
 
   it('re-adopts the instance it started (never a second one) and ends in one consistent outcome', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'sluice-deploy-durable-'));
-    const schema = (
-      await pg.db.selectNoFrom((eb) => eb.fn<string>('current_schema', []).as('s')).executeTakeFirstOrThrow()
-    ).s;
+    const schema = await currentSchema(pg.db);
     const env = {
       SLUICE_TEMPORAL_ADDRESS: inject('temporalAddress'),
       SLUICE_TASK_QUEUE: h.taskQueue,

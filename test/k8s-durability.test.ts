@@ -2,7 +2,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { dbTargets, openMigrated, type OpenedDb } from './support/databases.js';
+import { currentSchema, dbTargets, openMigrated, type OpenedDb } from './support/databases.js';
 import { createHarness, type Harness } from './support/harness.js';
 import { jobsOf, runGone, runningPod, workerKubeconfigPath } from './support/k8s.js';
 import { testServices } from './support/services.js';
@@ -24,9 +24,7 @@ describe('durability on Kubernetes: a worker killed mid-step', () => {
 
   it('re-attaches to the still-running Job: the step ran once, its log has no line twice, the run completes', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'sluice-k8s-durable-'));
-    const schema = (
-      await pg.db.selectNoFrom((eb) => eb.fn<string>('current_schema', []).as('s')).executeTakeFirstOrThrow()
-    ).s;
+    const schema = await currentSchema(pg.db);
     // A split worker, as production runs it: Jobs with the sluice-worker ServiceAccount.
     const env = {
       SLUICE_TEMPORAL_ADDRESS: inject('temporalAddress'),

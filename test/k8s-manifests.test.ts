@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../core/temporal/dev-server.js';
 import { parseAllDocuments } from 'yaml';
 import { APP_IMAGE, buildAppImage } from './support/app-image.js';
-import { dbTargets, openMigrated, type OpenedDb } from './support/databases.js';
+import { currentSchema, dbTargets, openMigrated, type OpenedDb } from './support/databases.js';
 import { adminKubeConfig } from './support/k8s.js';
 import { testServices, uniqueId } from './support/services.js';
 import { waitFor } from './support/wait.js';
@@ -64,9 +64,7 @@ describe('deploy/k8s manifests on the local cluster', () => {
   }, 120_000);
 
   it('the API and a worker run from them, and the API is ready through the cluster', async () => {
-    const schema = (
-      await pg.db.selectNoFrom((eb) => eb.fn<string>('current_schema', []).as('s')).executeTakeFirstOrThrow()
-    ).s;
+    const schema = await currentSchema(pg.db);
     const port = await freePort();
     const metricsPort = await freePort();
     const overrides: Record<string, string> = {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { issueKey } from '../core/access/keys.js';
 import { freePort } from '../core/temporal/dev-server.js';
 import { killNow, spawnApiProcess } from './support/api-process.js';
-import { dbTargets, openMigrated, type OpenedDb } from './support/databases.js';
+import { currentSchema, dbTargets, openMigrated, type OpenedDb } from './support/databases.js';
 import { createHarness, type Harness } from './support/harness.js';
 import { testServices, uniqueId } from './support/services.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
@@ -32,9 +32,7 @@ describe('outage: the API killed between the run row and the workflow start', ()
     pg = await openMigrated(dbTargets().find((t) => t.name === 'postgres')!);
     h = await createHarness({ db: pg.db });
     await h.startInProcessWorker();
-    const schema = (
-      await pg.db.selectNoFrom((eb) => eb.fn<string>('current_schema', []).as('s')).executeTakeFirstOrThrow()
-    ).s;
+    const schema = await currentSchema(pg.db);
     env = {
       DATABASE_URL: testServices.postgresUrl,
       SLUICE_DB_SCHEMA: schema,

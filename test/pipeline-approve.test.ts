@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApi, expectProblem, useApi, type ApiHarness } from './support/api.js';
 import { apply, startRun, waitForRun, type RunBody } from './support/api-runs.js';
-import { dbTargets, openMigrated, type OpenedDb } from './support/databases.js';
+import { currentSchema, dbTargets, openMigrated, type OpenedDb } from './support/databases.js';
 import { createHarness, type Harness } from './support/harness.js';
 import { testServices, uniqueId } from './support/services.js';
 import { spawnWorkerProcess } from './support/worker-process.js';
@@ -194,9 +194,7 @@ describe('approve steps: a worker SIGKILLed while the run waits', () => {
   });
 
   it('a new worker takes the approval and the run completes exactly once', async () => {
-    const schema = (
-      await pg.db.selectNoFrom((eb) => eb.fn<string>('current_schema', []).as('s')).executeTakeFirstOrThrow()
-    ).s;
+    const schema = await currentSchema(pg.db);
     const env = {
       SLUICE_TEMPORAL_ADDRESS: inject('temporalAddress'),
       SLUICE_TASK_QUEUE: h.taskQueue,

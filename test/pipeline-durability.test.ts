@@ -3,7 +3,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { dbTargets, openMigrated, type OpenedDb } from './support/databases.js';
+import { currentSchema, dbTargets, openMigrated, type OpenedDb } from './support/databases.js';
 import { createHarness, type Harness } from './support/harness.js';
 import { testServices } from './support/services.js';
 import { waitFor } from './support/wait.js';
@@ -26,9 +26,7 @@ describe('durability: a worker killed mid-step', () => {
 
   it('re-attaches to the still-running container: the step ran exactly once and the run completes', async () => {
     const workDir = await mkdtemp(join(tmpdir(), 'sluice-durable-'));
-    const schema = (
-      await pg.db.selectNoFrom((eb) => eb.fn<string>('current_schema', []).as('s')).executeTakeFirstOrThrow()
-    ).s;
+    const schema = await currentSchema(pg.db);
     const env = {
       SLUICE_TEMPORAL_ADDRESS: inject('temporalAddress'),
       SLUICE_TASK_QUEUE: h.taskQueue,

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { issueKey } from '../core/access/keys.js';
 import { freePort } from '../core/temporal/dev-server.js';
-import { dbTargets, openMigrated, type OpenedDb } from './support/databases.js';
+import { currentSchema, dbTargets, openMigrated, type OpenedDb } from './support/databases.js';
 import { uniqueId, testServices } from './support/services.js';
 import { waitFor } from './support/wait.js';
 import { APP_IMAGE, buildAppImage, docker } from './support/app-image.js';
@@ -70,9 +70,7 @@ describe('the production image', () => {
 
   it('runs the API and a worker from the image; a pipeline run completes through the containerised worker', async () => {
     const name = uniqueId('image');
-    const schema = (
-      await pg.db.selectNoFrom((eb) => eb.fn<string>('current_schema', []).as('s')).executeTakeFirstOrThrow()
-    ).s;
+    const schema = await currentSchema(pg.db);
     const data = join(dir, 'data');
     await mkdir(data);
     await chmod(data, 0o777); // the containers run as uid 1000 and share this host directory

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../core/temporal/dev-server.js';
 import { createApi } from './support/api.js';
-import { dbTargets, openMigrated, type OpenedDb } from './support/databases.js';
+import { currentSchema, dbTargets, openMigrated, type OpenedDb } from './support/databases.js';
 import { createHarness, type Harness } from './support/harness.js';
 import { testServices } from './support/services.js';
 import { waitFor } from './support/wait.js';
@@ -36,9 +36,7 @@ describe('worker metrics and the Grafana dashboard', () => {
   }, 60_000);
 
   it('exports step durations with their labels and the SDK series, queue lag included', async () => {
-    const schema = (
-      await pg.db.selectNoFrom((eb) => eb.fn<string>('current_schema', []).as('s')).executeTakeFirstOrThrow()
-    ).s;
+    const schema = await currentSchema(pg.db);
     const port = await freePort();
     worker = await spawnWorkerProcess({
       SLUICE_TEMPORAL_ADDRESS: inject('temporalAddress'),

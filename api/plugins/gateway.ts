@@ -6,7 +6,7 @@ import { Feedback } from '../../core/gateway/feedback.js';
 import { Gateway } from '../../core/gateway/gateway.js';
 import type { PredictionObserver } from '../../core/gateway/observer.js';
 import { PrometheusObserver } from '../../core/gateway/prometheus.js';
-import { watchRouteChanges } from '../../core/gateway/route-changes.js';
+import { CHANGE_CHANNELS, watchTableChanges } from '../../core/db/table-changes.js';
 import { StatsObserver } from '../../core/gateway/stats.js';
 
 declare module 'fastify' {
@@ -35,8 +35,9 @@ export const gatewayPlugin = fp(
       { connections: cfg.connections, timeoutMs: cfg.timeoutMs },
       log,
     );
-    const feed = await watchRouteChanges(
+    const feed = await watchTableChanges(
       app.db,
+      CHANGE_CHANNELS.deploymentRoutes,
       app.config.databaseUrl,
       () => gateway.routes.invalidate(),
       (err) =>

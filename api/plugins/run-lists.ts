@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { watchRunChanges } from '../../core/runs/changes.js';
+import { CHANGE_CHANNELS, watchTableChanges } from '../../core/db/table-changes.js';
 import { RunListCache } from '../../core/runs/list-cache.js';
 
 declare module 'fastify' {
@@ -14,8 +14,9 @@ declare module 'fastify' {
 export const runLists = fp(
   async (app: FastifyInstance) => {
     const cache = new RunListCache(() => feed.up);
-    const feed = await watchRunChanges(
+    const feed = await watchTableChanges(
       app.db,
+      CHANGE_CHANNELS.runs,
       app.config.databaseUrl,
       () => cache.invalidate(),
       (err) => app.log.warn({ err }, 'run change feed lost; run lists read the database until it reconnects'),

@@ -52,3 +52,8 @@ export async function openMigrated(target: DbTargetCase): Promise<OpenedDb> {
   await migrateToLatest(opened.db);
   return opened;
 }
+
+/** The schema a test's database handle works in: what a split worker or API process is given as SLUICE_DB_SCHEMA. */
+export async function currentSchema(db: OpenedDb['db']): Promise<string> {
+  return (await db.selectNoFrom((eb) => eb.fn<string>('current_schema', []).as('s')).executeTakeFirstOrThrow()).s;
+}

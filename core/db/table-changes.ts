@@ -1,31 +1,37 @@
 import { sql } from 'kysely';
-import { embeddedPglite, type Db } from '../db/connect.js';
-import { listenOnChannel } from '../db/listen.js';
+import { embeddedPglite, type Db } from './connect.js';
+import { listenOnChannel } from './listen.js';
 
-/** The channel the runs table's trigger notifies on every write (migration 2026-12-01T00-40). */
-const RUNS_CHANNEL = 'sluice_runs';
+/**
+ * Channels a table's statement trigger notifies on every write, with the table's schema as payload:
+ * runs (migration 2026-12-01T00-40) and deployment_routes (2026-12-01T10-00).
+ */
+export const CHANGE_CHANNELS = { runs: 'sluice_runs', deploymentRoutes: 'sluice_deployment_routes' } as const;
+export type ChangeChannel = (typeof CHANGE_CHANNELS)[keyof typeof CHANGE_CHANNELS];
 
-export interface RunChangeFeed {
-  /** True while every committed write to runs is sure to be reported. */
+export interface TableChangeFeed {
+  /** True while every committed write to the table is sure to be reported. */
   readonly up: boolean;
   stop(): Promise<void>;
 }
 
 /**
- * Calls `changed` after every committed write to the runs table, by any process. PostgreSQL: a
+ * Calls `changed` after every committed write to the table behind `channel`, by any process (the run
+ * list cache and the gateway's routes cache of every API process use it). PostgreSQL: a
  * dedicated LISTEN connection (writes in other schemas of the same database are ignored; while it
  * is down `up` is false and each transition counts as a change). PGlite: the database lives in this
  * process and delivers the notification before the writing statement (or its COMMIT) returns.
  */
-export async function watchRunChanges(
+export async function watchTableChanges(
   db: Db,
+  channel: ChangeChannel,
   databaseUrl: string | undefined,
   changed: () => void,
   onError: (err: Error) => void = () => {},
-): Promise<RunChangeFeed> {
+): Promise<TableChangeFeed> {
   const pglite = embeddedPglite(db);
   if (pglite) {
-    const unlisten = await pglite.listen(RUNS_CHANNEL, () => changed());
+    const unlisten = await pglite.listen(channel, () => changed());
     let up = true;
     return {
       get up() {
@@ -46,7 +52,7 @@ export async function watchRunChanges(
     .catch(() => undefined);
   return listenOnChannel(
     databaseUrl,
-    RUNS_CHANNEL,
+    channel,
     {
       notify: (payload) => {
         if (!schema || payload === schema) changed();
@@ -54,6 +60,6 @@ export async function watchRunChanges(
       transition: changed,
       error: onError,
     },
-    { applicationName: `${RUNS_CHANNEL}:${schema ?? ''}` },
+    { applicationName: `${channel}:${schema ?? ''}` },
   );
 }
