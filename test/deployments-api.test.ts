@@ -47,6 +47,26 @@ describe('deployments API', () => {
     expectProblem(viewer, 403);
   });
 
+  it('refuses a model server the step policy does not allow, naming the field and the rule', async () => {
+    const base = fixtureSpec(name, MODEL);
+    // This API's policy (like a split deployment's default) allows no host networking, which a container server needs.
+    const boxed = { ...base, server: { ...base.server, executor: 'docker', image: 'sluice/sklearn:1' } };
+    const res = await api.call('operator', { method: 'POST', url: '/v1/deployments', payload: { spec: boxed } });
+    const body = expectProblem(res, 400, '$.spec.server.executor');
+    expect(body.type).toBe('https://sluice.dev/problems/policy-violation');
+    expect(body.detail).toMatch(/the deployment's model server asks for more/);
+    const yaml = await api.call('operator', {
+      method: 'POST',
+      url: '/v1/deployments',
+      headers: { 'content-type': 'application/yaml' },
+      payload: YAML.stringify({ ...base, server: { ...base.server, resources: { memory: 'lots' } } }),
+    });
+    expectProblem(yaml, 400, '$.server.resources.memory');
+    // Nothing was saved by either refusal.
+    const got = await api.call('viewer', { method: 'GET', url: `/v1/deployments/${name}` });
+    expect(got.statusCode).toBe(404);
+  });
+
   it('applies a spec with a version: 202, the rollout, status, routes and instance logs', async () => {
     await registerFixtureVersions(api.h.deps, MODEL, 2);
     const unknown = await api.call('operator', {

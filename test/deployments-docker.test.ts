@@ -3,6 +3,7 @@ import Docker from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SERVING_LABELS } from '../activities/deployments/docker-instance.js';
 import { deploymentWorkflowId } from '../core/deployments/contract.js';
+import { DEFAULT_STEP_USER, OPEN_POLICY } from '../core/policy/schema.js';
 import { useApi } from './support/api.js';
 import { registerFixtureVersions, rolloutDone } from './support/deployments.js';
 import { testServices, uniqueId } from './support/services.js';
@@ -16,7 +17,12 @@ const SCRIPT = readFileSync(new URL('./fixtures/model-server.py', import.meta.ur
 const docker = new Docker();
 
 describe('deployments served from containers', () => {
-  const api = useApi({ worker: true });
+  // A container server shares the host's network (the gateway reaches it on loopback): the policy allows it here.
+  const api = useApi({
+    worker: true,
+    policy: { ...OPEN_POLICY, hostNetwork: true },
+    env: { SLUICE_POLICY_HOST_NETWORK: 'true' },
+  });
   const model = uniqueId('boxed').toLowerCase();
   const name = uniqueId('boxed').toLowerCase().slice(0, 40);
 
@@ -62,6 +68,9 @@ describe('deployments served from containers', () => {
     expect(running).toHaveLength(1);
     expect(running[0]!.Labels[SERVING_LABELS.version]).toBe('1');
     expect(running[0]!.HostConfig.NetworkMode).toBe('host');
+    // Not root: the step policy's user, as for steps.
+    const inspected = await docker.getContainer(running[0]!.Id).inspect();
+    expect(inspected.Config.User).toBe(`${DEFAULT_STEP_USER.uid}:${DEFAULT_STEP_USER.gid}`);
 
     const predicted = await api.call('viewer', {
       method: 'POST',
@@ -80,4 +89,17 @@ describe('deployments served from containers', () => {
     const logs = await api.call('viewer', { method: 'GET', url: `/v1/deployments/${name}/logs?tail=20` });
     expect(logs.body).toMatch(/fixture model server v1 \(normal\) in a container/);
   }, 400_000);
+
+  it('a server whose image is not on the engine fails the rollout with that reason; version 1 keeps serving', async () => {
+    const res = await api.call('operator', {
+      method: 'POST',
+      url: '/v1/deployments',
+      payload: { spec: { ...spec(), server: { ...spec().server, image: 'sluice/none:1' } }, version: 2 },
+    });
+    expect(res.statusCode, res.body).toBe(202);
+    const r = await rolloutDone(api.h.db, (res.json() as { rolloutId: string }).rolloutId, 180_000);
+    expect(r.status).toBe('failed');
+    expect(r.reason).toMatch(/image sluice\/none:1 is not on this worker's Docker engine/);
+    expect((await containers()).map((c) => c.Labels[SERVING_LABELS.version])).toEqual(['1']);
+  }, 300_000);
 });

@@ -10,20 +10,7 @@ import {
 import type { ActivityDeps } from '../activities/deps.js';
 import type { Config } from '../core/config.js';
 import type { StepPolicy } from '../core/policy/schema.js';
-
-/**
- * Who steps run as. Containers: the policy's user unless it allows root (then the image's own
- * user). Local processes: the same drop, but only a root worker can switch users; a worker that
- * is not root runs steps as itself, which is no more than it already is. The embedded stack runs
- * them as the person who started it (processAsWorker).
- */
-function stepUsers(policy: StepPolicy) {
-  const rootWorker = process.getuid?.() === 0;
-  return {
-    container: policy.allowRoot ? null : policy.user,
-    process: rootWorker && !policy.allowRoot && !policy.processAsWorker ? policy.user : undefined,
-  };
-}
+import { stepUsers } from '../core/policy/users.js';
 
 /** Jobs on Kubernetes, when SLUICE_EXECUTOR=kubernetes or a kubeconfig is configured; else undefined. */
 function kubernetesExecutor(config: Config['executor'], policy: StepPolicy): Executor | undefined {

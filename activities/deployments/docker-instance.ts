@@ -63,6 +63,8 @@ export interface DockerStart {
   /** The code package on the worker's disk; mounted read-only at /sluice/code, the working directory. */
   codeDir?: string;
   resources?: { cpu?: number; memory?: string };
+  /** Who the server runs as (the step policy's user); null: the image's own user. */
+  user?: { uid: number; gid: number } | null;
   logFile: string;
 }
 
@@ -78,6 +80,7 @@ export async function spawnDockerInstance(s: DockerStart): Promise<string> {
   const container = await d.createContainer({
     Image: s.image,
     Cmd: s.command,
+    ...(s.user ? { User: `${s.user.uid}:${s.user.gid}` } : {}),
     WorkingDir: s.codeDir ? CONTAINER_CODE_DIR : undefined,
     Env: Object.entries({
       ...s.env,

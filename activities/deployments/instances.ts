@@ -5,6 +5,9 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { INSTANCE_LOG, instanceDirName, type InstanceRef } from '../../core/deployments/instance.js';
 import type { DeploymentSpec } from '../../core/deployments/spec.js';
+import { FailureType } from '../../core/errors.js';
+import { checkServer } from '../../core/policy/check.js';
+import { stepUsers } from '../../core/policy/users.js';
 import { requireVersion } from '../../core/registry/models/versions-read.js';
 import { defaultToolsDir } from '../../core/temporal/binary.js';
 import { codeDirFor } from '../code-dir.js';
@@ -69,6 +72,35 @@ export async function instanceAlive(instance: InstanceRef): Promise<boolean> {
 }
 
 /**
+ * The worker's own line of the step policy for model servers (the API checked the spec when it was
+ * applied; the policy may have tightened since): a refusal fails the rollout, naming each rule.
+ */
+function enforceServerPolicy(deps: ActivityDeps, server: DeploymentSpec['server']): void {
+  const violations = checkServer(deps.policy, server);
+  if (!violations.length) return;
+  throw ApplicationFailure.create({
+    message: `refused by the step policy: ${violations.map((v) => v.message).join('; ')}`,
+    type: FailureType.PolicyViolation,
+    nonRetryable: true,
+    details: violations,
+  });
+}
+
+/** As for steps, limits a server leaves unset are the policy's maximums (never "unlimited"). */
+function limitedServerResources(
+  deps: ActivityDeps,
+  server: DeploymentSpec['server'],
+): { cpu?: number; memory?: string } {
+  const { maxCpu, maxMemoryMb } = deps.policy;
+  const r = server.resources ?? {};
+  return {
+    ...r,
+    ...(r.cpu === undefined && maxCpu !== undefined ? { cpu: maxCpu } : {}),
+    ...(r.memory === undefined && maxMemoryMb !== undefined ? { memory: `${Math.floor(maxMemoryMb)}Mi` } : {}),
+  };
+}
+
+/**
  * Starts one instance of (deployment, version), or adopts the one already running: the model
  * version's artifact is fetched into `<instance>/model` (a file artifact keeps its output name),
  * the server gets a free loopback port and SLUICE_MODEL_DIR / _NAME / _VERSION / SLUICE_PORT /
@@ -77,6 +109,7 @@ export async function instanceAlive(instance: InstanceRef): Promise<boolean> {
 export function startInstanceActivity(deps: ActivityDeps) {
   const pythonEnvs = new PythonEnvs(deps.toolsDir ?? defaultToolsDir());
   return async function startInstance(i: StartInstanceInput): Promise<InstanceRef> {
+    enforceServerPolicy(deps, i.server);
     const executor = executorFor(i.server);
     const dir = instanceDir(deps, i.deployment, i.version);
     const base = { deployment: i.deployment, model: i.model, version: i.version, executor, dir };
@@ -133,7 +166,8 @@ export function startInstanceActivity(deps: ActivityDeps) {
         port,
         modelDir,
         ...(i.code ? { codeDir: cwd } : {}),
-        ...(i.server.resources ? { resources: i.server.resources } : {}),
+        resources: limitedServerResources(deps, i.server),
+        user: stepUsers(deps.policy).container,
         logFile,
       }).catch((err: unknown) => {
         throw ApplicationFailure.nonRetryable((err as Error).message, ServingFailure.InvalidServer);
@@ -148,6 +182,7 @@ export function startInstanceActivity(deps: ActivityDeps) {
       port,
       modelDir,
       pathPrefix,
+      runAs: stepUsers(deps.policy).process,
       logFile,
     }).catch((err: unknown) => {
       throw ApplicationFailure.nonRetryable((err as Error).message, ServingFailure.InvalidServer);

@@ -54,6 +54,8 @@ export interface ProcessStart {
   modelDir: string;
   /** Prepended to PATH (a venv's bin). */
   pathPrefix?: string;
+  /** Who the server runs as (a root worker drops to the step policy's user); undefined: the worker's user. */
+  runAs?: { uid: number; gid: number } | undefined;
   logFile: string;
 }
 
@@ -80,7 +82,13 @@ export async function spawnProcessInstance(s: ProcessStart): Promise<number> {
   const fd = openSync(s.logFile, 'a');
   try {
     const [cmd, ...args] = s.command;
-    const child = spawn(cmd!, args, { cwd: s.cwd, env, detached: true, stdio: ['ignore', fd, fd] });
+    const child = spawn(cmd!, args, {
+      cwd: s.cwd,
+      env,
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      ...(s.runAs ? { uid: s.runAs.uid, gid: s.runAs.gid } : {}),
+    });
     const pid = await new Promise<number>((resolve, reject) => {
       child.once('error', (e) => reject(new Error(`server command "${cmd}" could not be run: ${e.message}`)));
       child.once('spawn', () => resolve(child.pid!));

@@ -13,6 +13,8 @@ import {
   type DeploymentsContext,
 } from '../../core/deployments/service.js';
 import { NotFoundError } from '../../core/errors.js';
+import { checkServer } from '../../core/policy/check.js';
+import { PolicyViolationError } from '../../core/policy/errors.js';
 import { problems } from '../schemas/common.js';
 import {
   applied,
@@ -44,7 +46,9 @@ export const deploymentRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Create or update a deployment from its spec; with `version`, start a rollout to it',
         description:
           'Answers 202 with the rollout id when a rollout started, 200 when only the spec was saved or the version ' +
-          'already serves (`noop` says which). A deployment busy with a rollout answers 409.',
+          'already serves (`noop` says which). A deployment busy with a rollout answers 409. A model server that asks ' +
+          'for more than the step policy allows (executor, image, cpu, memory; a container server needs host ' +
+          'networking) is refused with 400 of type policy-violation.',
         body: applyBody,
         response: { 200: applied, 202: applied, ...problems(400, 404, 409, 413, 503) },
       },
@@ -52,6 +56,8 @@ export const deploymentRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req, reply) => {
       const yaml = isYaml(req.headers['content-type']);
       const spec = parseDeploymentSpec(req.body.spec, yaml ? [] : ['spec']);
+      const violations = checkServer(app.policy, spec.server, yaml ? '$.' : '$.spec.');
+      if (violations.length) throw new PolicyViolationError(violations, "the deployment's model server");
       const version =
         req.body.version === undefined
           ? undefined

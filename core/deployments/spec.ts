@@ -1,6 +1,7 @@
 /** The deployment spec (YAML or JSON): what serves, how it starts, how a rollout is checked. */
 import { z } from 'zod';
 import { MonitoringSchema, RetrainSchema } from '../drift/config.js';
+import { parseMemory } from '../pipeline/units.js';
 import { MODEL_NAME } from '../registry/names.js';
 
 /** Deployment names appear in workflow ids (`deployment:<name>`), URLs and process environments. */
@@ -21,6 +22,15 @@ const codePath = z
   .min(1)
   .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'must be a path inside the code package');
 
+function validMemory(m: string): boolean {
+  try {
+    parseMemory(m);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const SERVER_EXECUTORS = ['process', 'docker'] as const;
 export type ServerExecutor = (typeof SERVER_EXECUTORS)[number];
 
@@ -37,7 +47,11 @@ export const serverSchema = z
     resources: z
       .strictObject({
         cpu: z.number().positive().max(256).optional(),
-        memory: z.string().max(32).optional(),
+        memory: z
+          .string()
+          .max(32)
+          .refine((m) => validMemory(m), 'expected a memory size such as 512Mi, 2Gi or 1G')
+          .optional(),
       })
       .optional(),
     readyTimeoutSeconds: z.number().positive().max(3600).default(120),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parsePipelineSpec } from '../pipeline/validate.js';
 import type { PipelineSpec } from '../pipeline/schema.js';
 import { compilePlan } from '../pipeline/plan.js';
-import { checkPlanStep, checkSpec, violationIssues } from './check.js';
+import { checkPlanStep, checkServer, checkSpec, violationIssues } from './check.js';
 import { OPEN_POLICY, resolvePolicy, type StepPolicy } from './schema.js';
 
 const strict: StepPolicy = {
@@ -108,5 +108,55 @@ describe('checkPlanStep', () => {
     if (step.kind !== 'container') throw new Error('expected a container step');
     expect(checkPlanStep(strict, step, 'process').map((v) => v.rule)).toEqual(['executor', 'network', 'memory']);
     expect(checkPlanStep(OPEN_POLICY, step, 'docker').map((v) => v.rule)).toEqual(['network']);
+  });
+});
+
+describe('model servers', () => {
+  const server = (s: Record<string, unknown>) => ({ command: ['python3', 'serve.py'], readyTimeoutSeconds: 120, ...s });
+  const hostOk: StepPolicy = { ...strict, hostNetwork: true };
+
+  it('polices a server as the user code it is: executor, image, cpu, memory; no timeout', () => {
+    expect(checkServer(hostOk, server({ executor: 'docker', image: 'sluice/serve:1' }))).toEqual([]);
+    const issues = checkServer(
+      hostOk,
+      server({ executor: 'docker', image: 'docker.io/x:1', resources: { cpu: 4, memory: '2Gi' } }),
+      '$.spec.',
+    );
+    expect(issues.map((i) => [i.path, i.rule])).toEqual([
+      ['$.spec.server.image', 'image'],
+      ['$.spec.server.resources.cpu', 'cpu'],
+      ['$.spec.server.resources.memory', 'memory'],
+    ]);
+    // A process server (the default executor) where only docker is allowed.
+    expect(checkServer(hostOk, server({})).map((i) => [i.path, i.rule])).toEqual([['$.server.executor', 'executor']]);
+  });
+
+  it('needs host networking for a container server, and says why', () => {
+    const [issue, ...rest] = checkServer({ ...OPEN_POLICY }, server({ executor: 'docker', image: 'sluice/serve:1' }));
+    expect(rest).toEqual([]);
+    expect(issue).toMatchObject({ path: '$.server.executor', rule: 'network' });
+    expect(issue!.message).toMatch(/host network.*serve it as a process or allow hostNetwork/);
+    expect(checkServer(OPEN_POLICY, server({ executor: 'process' }))).toEqual([]);
+  });
+
+  it("checks a deploy step's inline server when the pipeline is applied, naming the step's field", () => {
+    const parsed = parsePipelineSpec({
+      apiVersion: 'sluice/v1',
+      name: 'p',
+      steps: [
+        { id: 'train', image: 'sluice/x:1', executor: 'docker', timeout: '5m' },
+        {
+          id: 'ship',
+          kind: 'deploy',
+          deployment: 'wine',
+          model: 'models:/wine@champion',
+          spec: { model: 'wine', server: { executor: 'docker', image: 'evil/serve:1', command: ['serve'] } },
+        },
+      ],
+    });
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    const violations = checkSpec(hostOk, parsed.spec);
+    expect(violations.map((v) => [v.step, v.rule])).toEqual([['ship', 'image']]);
+    expect(violationIssues(parsed.spec, violations).map((i) => i.path)).toEqual(['$.steps[1].spec.server.image']);
   });
 });

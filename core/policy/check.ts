@@ -1,4 +1,5 @@
 /** Checks what steps ask for against a StepPolicy: at apply time (the spec) and at run time (the plan step). */
+import type { DeploymentSpec } from '../deployments/spec.js';
 import type { ContainerPlanStep } from '../pipeline/plan.js';
 import { DEFAULT_TIMEOUT } from '../pipeline/plan.js';
 import type { ExecutorName, PipelineSpec } from '../pipeline/schema.js';
@@ -53,12 +54,49 @@ export function checkSteps(policy: StepPolicy, steps: readonly PolicySubject[]):
   return steps.flatMap((s) => violationsOf(policy, s));
 }
 
+/**
+ * A deployment's model server as the policy sees it. It runs the user's code as a step does: the
+ * executor, image, cpu and memory rules apply. A server in a container shares the host's network
+ * (the gateway reaches every server on the worker's loopback), so serving from containers needs
+ * the policy to allow host networking. A server runs until stopped: no timeout applies.
+ */
+export function serverSubject(id: string, server: DeploymentSpec['server']): PolicySubject {
+  const executor = server.executor ?? 'process';
+  const { cpu, memory } = server.resources ?? {};
+  return {
+    id,
+    executor,
+    image: server.image ?? '',
+    network: executor === 'process' ? 'none' : 'host',
+    ...(cpu !== undefined ? { cpu } : {}),
+    ...(memory !== undefined ? { memoryMb: Math.ceil(parseMemory(memory)) } : {}),
+    timeoutMs: 0,
+  };
+}
+
+/** The server of a deployment spec against the policy; issues name `<prefix>server.<field>`. */
+export function checkServer(
+  policy: StepPolicy,
+  server: DeploymentSpec['server'],
+  pathPrefix = '$.',
+): Array<{ path: string; message: string; rule: PolicyRule }> {
+  return violationsOf(policy, serverSubject('server', server)).map((v) => ({
+    path: `${pathPrefix}server.${SERVER_FIELD[v.rule]}`,
+    message: `the model server: policy rule "${v.rule}": ${v.rule === 'network' ? SERVER_NETWORK : v.message}`,
+    rule: v.rule,
+  }));
+}
+
 /** The steps of a validated spec as the policy sees them (the image is not templated, so it is final here). */
 export function specSubjects(spec: PipelineSpec): PolicySubject[] {
+  // A deploy step with an inline spec starts the user's model server.
+  const servers = spec.steps.flatMap((s) =>
+    s.kind === 'deploy' && s.spec ? [serverSubject(s.id, s.spec.server)] : [],
+  );
   // Built-in kinds that run no user code of their own (ingest, gate…) have nothing to police;
   // an evaluate step runs the user's evaluation container.
   const containers = spec.steps.flatMap((s) => (s.kind === 'container' || s.kind === 'evaluate' ? [s] : []));
-  return containers.map((step) => {
+  const steps = containers.map((step): PolicySubject => {
     const executor = step.executor ?? spec.settings.executor;
     const { cpu, memory } = step.resources ?? {};
     return {
@@ -71,6 +109,8 @@ export function specSubjects(spec: PipelineSpec): PolicySubject[] {
       timeoutMs: parseDuration(step.timeout ?? DEFAULT_TIMEOUT),
     };
   });
+  const order = new Map(spec.steps.map((s, i) => [s.id, i]));
+  return [...steps, ...servers].sort((a, b) => order.get(a.id)! - order.get(b.id)!);
 }
 
 export function checkSpec(policy: StepPolicy, spec: PipelineSpec): PolicyViolation[] {
@@ -100,6 +140,17 @@ const FIELD: Record<PolicyRule, string> = {
   timeout: 'timeout',
 };
 
+const SERVER_NETWORK =
+  'a model server in a container runs on the host network (the gateway reaches it on loopback), and the policy does not allow host networking; serve it as a process or allow hostNetwork';
+
+/** The server's fields: a container server's host network follows from its executor. */
+const SERVER_FIELD: Record<PolicyRule, string> = {
+  ...FIELD,
+  network: 'executor',
+  cpu: 'resources.cpu',
+  memory: 'resources.memory',
+};
+
 /** Violations as field issues of the spec: `$.steps[2].image`, the message naming the step and the rule. */
 export function violationIssues(
   spec: PipelineSpec,
@@ -107,8 +158,9 @@ export function violationIssues(
 ): Array<{ path: string; message: string; rule: PolicyRule }> {
   return violations.map((v) => {
     const index = spec.steps.findIndex((s) => s.id === v.step);
+    const field = spec.steps[index]?.kind === 'deploy' ? `spec.server.${SERVER_FIELD[v.rule]}` : FIELD[v.rule];
     return {
-      path: `$.steps[${index}].${FIELD[v.rule]}`,
+      path: `$.steps[${index}].${field}`,
       message: `step ${v.step}: policy rule "${v.rule}": ${v.message}`,
       rule: v.rule,
     };

@@ -11,7 +11,7 @@ import type { ArtifactStore } from '../../core/artifacts/store.js';
 import { openDb, type Db } from '../../core/db/connect.js';
 import { migrateToLatest } from '../../core/db/migrate.js';
 import { FileLogStore } from '../../core/logs/index.js';
-import { OPEN_POLICY } from '../../core/policy/schema.js';
+import { OPEN_POLICY, type StepPolicy } from '../../core/policy/schema.js';
 import { registryResolvers } from '../../core/registry/resolvers.js';
 import { createWorker, workflowsPath } from '../../workers/worker.js';
 import { quietSdkLogger, installQuietTemporalRuntime } from './temporal-runtime.js';
@@ -33,6 +33,8 @@ export interface HarnessOptions {
   defaultExecutor?: 'docker' | 'process';
   /** A Temporal server of the test's own (an outage test kills it); the shared dev server otherwise. */
   temporalAddress?: string;
+  /** The worker's step policy; OPEN_POLICY otherwise. */
+  policy?: StepPolicy;
 }
 
 export interface Harness {
@@ -76,7 +78,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     executors: executorsFor(defaultExecutor),
     defaultExecutor,
     // Tests of everything else may use any executor; the policy's own tests narrow it.
-    policy: OPEN_POLICY,
+    policy: opts.policy ?? OPEN_POLICY,
     workRoot: join(dir, 'work'),
     resolvers: registryResolvers(db),
   };
