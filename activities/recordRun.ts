@@ -24,7 +24,10 @@ export function recordRunActivity(deps: ActivityDeps) {
           runId: r.runId,
           stepId: s.id,
           status: s.state,
-          attempt: 0,
+          // Absent in records of workflows started before these fields were recorded.
+          attempt: s.attempt ?? 0,
+          ...(s.startedAt ? { startedAt: s.startedAt } : {}),
+          ...(s.finishedAt ? { finishedAt: s.finishedAt } : {}),
           outputs: s.outputs,
           metrics: s.metrics,
           cachedFromRun: s.cachedFromRun,

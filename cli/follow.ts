@@ -55,7 +55,8 @@ export async function followRun(client: ApiClient, runId: string, quiet = false)
     reconnect.ok();
     width.id = Math.max(width.id, ...run.steps.map((s) => s.id.length));
     for (const s of run.steps) {
-      const key = `${s.status}/${s.attempt}`;
+      // Attempt 0 is a row the workflow wrote before the step's own activity counted its attempt.
+      const key = `${s.status}/${Math.max(s.attempt, 1)}`;
       if (seen.get(s.id) === key || s.status === 'pending') continue;
       seen.set(s.id, key);
       if (quiet) continue;

@@ -92,6 +92,7 @@ describe('approve steps', () => {
     expectProblem(await decide(api, 'admin', waiting.id, 'a', 'approve'), 409);
     expectProblem(await decide(api, 'admin', 'no-such-run', 'approve', 'approve'), 404);
 
+    const t0 = Date.now();
     const ok = await decide(api, 'admin', waiting.id, 'approve', 'approve', 'looks good');
     expect(ok.statusCode, ok.body).toBe(200);
     expect(ok.json()).toMatchObject({ decision: 'approved', by: 'test-admin', comment: 'looks good', repeated: false });
@@ -103,6 +104,12 @@ describe('approve steps', () => {
     expect(done.status).toBe('succeeded');
     expect(done.outcome).toBeNull();
     expect(step(done, 'after').status).toBe('succeeded');
+    // The workflow's own times: approve ended before the step it released started (not when the run was recorded).
+    const approved = step(done, 'approve') as unknown as { startedAt: string; finishedAt: string };
+    const after = step(done, 'after') as unknown as { startedAt: string };
+    expect(Date.parse(approved.startedAt)).toBeLessThan(t0);
+    expect(Date.parse(approved.finishedAt)).toBeGreaterThanOrEqual(t0);
+    expect(Date.parse(approved.finishedAt)).toBeLessThanOrEqual(Date.parse(after.startedAt));
     expect(step(done, 'approve').details).toMatchObject({
       decision: 'approved',
       by: 'test-admin',

@@ -260,7 +260,15 @@ describe('runPipeline with mocked activities', () => {
       metrics: { rows: 4 },
     });
     expect(fake.lastRecord().steps).toEqual([
-      { id: 'prep', state: 'cached', outputs: { 'data.csv': data }, metrics: { rows: 4 }, cachedFromRun: 'earlier' },
+      {
+        id: 'prep',
+        state: 'cached',
+        outputs: { 'data.csv': data },
+        metrics: { rows: 4 },
+        cachedFromRun: 'earlier',
+        attempt: 1,
+        finishedAt: expect.any(String),
+      },
     ]);
   });
 
@@ -375,6 +383,9 @@ describe('runPipeline with mocked activities', () => {
     });
     expect(fake.cancelled).toEqual(['first']);
     expect(fake.records.map((r) => r.state)).toEqual(['running', 'cancelled']);
-    expect(fake.lastRecord().steps).toEqual([{ id: 'second', state: 'cancelled', outputs: {}, metrics: {} }]);
+    // Never started: no start time, attempt 0.
+    expect(fake.lastRecord().steps).toEqual([
+      { id: 'second', state: 'cancelled', outputs: {}, metrics: {}, attempt: 0 },
+    ]);
   });
 });

@@ -76,6 +76,10 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunProgress>
         details: s.details,
         skipReason: s.skipReason,
         error: s.error,
+        // The workflow's own times and attempt: recording later must not restamp them.
+        attempt: s.attempt,
+        startedAt: s.startedAt,
+        finishedAt: s.finishedAt,
       }));
   const record = (state: RunProgress['state'], error?: string) =>
     recordRun({

@@ -103,6 +103,19 @@ export interface RunRecord {
    * workflow (built-in kinds); on `running`, those settled so far.
    */
   steps: Array<
-    Pick<StepProgress, 'id' | 'state' | 'outputs' | 'metrics' | 'cachedFromRun' | 'details' | 'skipReason' | 'error'>
+    Pick<
+      StepProgress,
+      | 'id'
+      | 'state'
+      | 'outputs'
+      | 'metrics'
+      | 'cachedFromRun'
+      | 'details'
+      | 'skipReason'
+      | 'error'
+      | 'attempt'
+      | 'startedAt'
+      | 'finishedAt'
+    >
   >;
 }

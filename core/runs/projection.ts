@@ -72,6 +72,9 @@ export interface StepProjection {
   error?: string | null;
   details?: Record<string, unknown> | null;
   skipReason?: string | null;
+  /** When the step started and ended as its runner saw it (ISO); the time of this write otherwise. */
+  startedAt?: string;
+  finishedAt?: string;
 }
 
 export async function upsertStep(db: Db, s: StepProjection): Promise<void> {
@@ -93,8 +96,8 @@ export async function upsertStep(db: Db, s: StepProjection): Promise<void> {
       error: s.error ?? null,
       details: s.details ? JSON.stringify(s.details) : null,
       skip_reason: s.skipReason ?? null,
-      started_at: now,
-      finished_at: done ? now : null,
+      started_at: s.startedAt ? new Date(s.startedAt) : now,
+      finished_at: done ? (s.finishedAt ? new Date(s.finishedAt) : now) : null,
     })
     .onConflict((oc) =>
       oc.columns(['run_id', 'step_id']).doUpdateSet((eb) => ({
@@ -109,6 +112,7 @@ export async function upsertStep(db: Db, s: StepProjection): Promise<void> {
         error: eb.ref('excluded.error'),
         details: eb.fn.coalesce(eb.ref('excluded.details'), eb.ref('run_steps.details')),
         skip_reason: eb.ref('excluded.skip_reason'),
+        started_at: s.startedAt ? eb.ref('excluded.started_at') : eb.ref('run_steps.started_at'),
         finished_at: eb.ref('excluded.finished_at'),
       })),
     )
