@@ -131,4 +131,49 @@ describe('deployments API', () => {
       expect.arrayContaining(['deployment.create', 'deployment.deploy', 'deployment.update']),
     );
   });
+
+  it('deletes a deployment: nothing routed, its server stopped, its workflow ended, its history kept', async () => {
+    expect((await servingPids(name)).length).toBeGreaterThan(0);
+    expectProblem(await api.call('viewer', { method: 'DELETE', url: `/v1/deployments/${name}` }), 403);
+    const res = await api.call('operator', { method: 'DELETE', url: `/v1/deployments/${name}` });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toEqual({ name, stopped: [1] });
+    expect(await servingPids(name)).toEqual([]);
+    expectProblem(await api.call('viewer', { method: 'GET', url: `/v1/deployments/${name}` }), 404);
+    const predicted = await api.call('viewer', {
+      method: 'POST',
+      url: `/v1/deployments/${name}/predict`,
+      payload: { rows: [{ a: 1 }] },
+    });
+    expectProblem(predicted, 404);
+    const wf = await api.h.client.workflow.getHandle(`deployment:${name}`).describe();
+    expect(wf.status.name).toBe('COMPLETED');
+    // History stays: the rollout rows; the trail names who deleted it and what stopped.
+    const rollouts = await api.h.db
+      .selectFrom('deployment_rollouts')
+      .select('id')
+      .where('deployment', '=', name)
+      .execute();
+    expect(rollouts.length).toBeGreaterThan(0);
+    const deletedBy = await api.h.db
+      .selectFrom('events')
+      .select(['actor', 'details'])
+      .where('action', '=', 'deployment.delete')
+      .where('resource_id', '=', name)
+      .executeTakeFirstOrThrow();
+    expect(deletedBy.actor).toBe('test-operator');
+    expect(deletedBy.details).toMatchObject({ stopped: [1] });
+    expectProblem(await api.call('operator', { method: 'DELETE', url: `/v1/deployments/${name}` }), 404);
+
+    // The name can be used again: a new workflow, a fresh rollout.
+    const res2 = await api.call('operator', {
+      method: 'POST',
+      url: '/v1/deployments',
+      payload: { spec: fixtureSpec(name, MODEL), version: 1 },
+    });
+    expect(res2.statusCode, res2.body).toBe(202);
+    expect(res2.json()).toMatchObject({ created: true });
+    const again = await rolloutDone(api.h.db, (res2.json() as { rolloutId: string }).rolloutId);
+    expect(again.status, again.reason ?? '').toBe('succeeded');
+  });
 });

@@ -18,6 +18,7 @@ import type { createActivities } from '../activities/index.js';
 import {
   DEPLOY_UPDATE,
   DeployRefusal,
+  RETIRE_UPDATE,
   ROLLBACK_UPDATE,
   STATUS_QUERY,
   type ActiveRollout,
@@ -25,6 +26,8 @@ import {
   type DeploymentState,
   type DeploymentStatus,
   type DeployRequest,
+  type RetireRequest,
+  type Retired,
   type RollbackRequest,
   type Serving,
 } from '../core/deployments/contract.js';
@@ -38,6 +41,7 @@ type Activities = ReturnType<typeof createActivities>;
 export const deployUpdate = defineUpdate<DeployAccepted, [DeployRequest]>(DEPLOY_UPDATE);
 export const rollbackUpdate = defineUpdate<DeployAccepted, [RollbackRequest]>(ROLLBACK_UPDATE);
 export const deploymentStatusQuery = defineQuery<DeploymentStatus>(STATUS_QUERY);
+export const retireUpdate = defineUpdate<Retired, [RetireRequest]>(RETIRE_UPDATE);
 
 const retry = {
   initialInterval: '1s',
@@ -81,7 +85,16 @@ export async function deploymentWorkflow(input: DeploymentWorkflowInput): Promis
   let pending: Pending | null = input.pending ?? null;
   let active: ActiveRollout | null = null;
   let last: DeploymentStatus['last'] = input.last ?? null;
+  let retiring: RetireRequest | null = null;
+  let retired: Retired | null = null;
   const busy = () => pending !== null || active !== null;
+  const refuseWhileRetiring = () => {
+    if (retiring)
+      throw ApplicationFailure.create({
+        type: DeployRefusal.Retiring,
+        message: `deployment ${state.name} is being deleted`,
+      });
+  };
   const busyReason = () => {
     const r = active ?? pending!;
     const to = 'toVersion' in r ? r.toVersion : r.version;
@@ -101,6 +114,7 @@ export async function deploymentWorkflow(input: DeploymentWorkflowInput): Promis
     },
     {
       validator: (req) => {
+        refuseWhileRetiring();
         if (req.spec && req.spec.name !== state.name)
           throw ApplicationFailure.create({ type: DeployRefusal.Invalid, message: `spec.name must be ${state.name}` });
         if (req.version !== undefined && !(Number.isInteger(req.version) && req.version >= 1))
@@ -118,6 +132,7 @@ export async function deploymentWorkflow(input: DeploymentWorkflowInput): Promis
     },
     {
       validator: (_req) => {
+        refuseWhileRetiring();
         if (busy()) throw ApplicationFailure.create({ type: DeployRefusal.Busy, message: busyReason() });
         if (!state.previous)
           throw ApplicationFailure.create({
@@ -128,10 +143,36 @@ export async function deploymentWorkflow(input: DeploymentWorkflowInput): Promis
     },
   );
 
+  setHandler(
+    retireUpdate,
+    async (req): Promise<Retired> => {
+      retiring ??= req;
+      await condition(() => retired !== null);
+      return retired!;
+    },
+    {
+      validator: (_req) => {
+        // A second delete while the first runs waits for the same outcome.
+        if (!retiring && busy()) throw ApplicationFailure.create({ type: DeployRefusal.Busy, message: busyReason() });
+      },
+    },
+  );
+
   for (;;) {
     const suggested = () =>
       workflowInfo().continueAsNewSuggested || state.rollouts - input.rollouts >= ROLLOUTS_PER_RUN;
-    await condition(() => pending !== null || suggested());
+    await condition(() => pending !== null || retiring !== null || suggested());
+    if (retiring && !pending) {
+      // Nothing is routed first, then every version this deployment may still run is stopped.
+      await setRoutes({ deployment: state.name, routes: [] });
+      const versions = [...new Set([state.current?.version, state.previous?.version].filter((v) => v !== undefined))];
+      for (const version of versions) await stopInstance({ deployment: state.name, version });
+      state.previous = state.current;
+      state.current = null;
+      retired = { stopped: versions };
+      await condition(allHandlersFinished);
+      return;
+    }
     if (pending) {
       const p: Pending = pending;
       active = {

@@ -7,6 +7,7 @@ import { listRollouts } from '../../core/deployments/rollouts.js';
 import { getRoutes } from '../../core/deployments/routes.js';
 import {
   applyDeployment,
+  deleteDeployment,
   deploymentStatus,
   resolveDeployVersion,
   rollbackDeployment,
@@ -20,6 +21,7 @@ import {
   applied,
   applyBody,
   byName,
+  deleted,
   deploymentSummary,
   deploymentView,
   logsQuery,
@@ -156,6 +158,27 @@ export const deploymentRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req, reply) => {
       const accepted = await rollbackDeployment(ctx, req.params.name, req.actor);
       return reply.code(202).send({ name: req.params.name, created: false, rolloutId: accepted.rolloutId });
+    },
+  );
+
+  app.delete(
+    '/deployments/:name',
+    {
+      config: { role: 'operator' },
+      schema: {
+        tags: ['deployments'],
+        summary: 'Delete a deployment: stop routing to it, stop its servers and its drift monitor',
+        description:
+          'Answers once every server of the deployment was asked to stop and its spec and routes are gone ' +
+          '(predictions then answer 404). Its rollouts, gateway stats and drift results stay as history. ' +
+          'A deployment busy with a rollout answers 409; wait for the rollout to end.',
+        params: byName,
+        response: { 200: deleted, ...problems(400, 404, 409, 503) },
+      },
+    },
+    async (req) => {
+      const retired = await deleteDeployment(ctx, req.params.name, req.actor);
+      return { name: req.params.name, stopped: retired.stopped };
     },
   );
 

@@ -39,6 +39,11 @@ export const applied = z.object({
   noop: z.string().optional().describe('Why no rollout started'),
 });
 
+export const deleted = z.object({
+  name: z.string(),
+  stopped: z.array(z.number().int()).describe('The model versions whose servers were stopped'),
+});
+
 const serving = z.object({ version: z.number().int(), url: z.string() }).nullable();
 
 export const deploymentView = z.object({

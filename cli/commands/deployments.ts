@@ -153,6 +153,19 @@ export function deploymentCommands(): Command {
       if (o.wait && a.rolloutId) await follow(client, name, a.rolloutId, json);
     });
   cmd
+    .command('delete')
+    .description('Delete a deployment: stop routing to it, stop its servers and its drift monitor (history stays)')
+    .argument('<name>')
+    .action(async (name: string, _o: unknown, c: Command) => {
+      const { client, json } = contextOf(c);
+      const d = await client.json<{ name: string; stopped: number[] }>('DELETE', `/v1/deployments/${name}`);
+      if (json) out(JSON.stringify(d));
+      else
+        out(
+          `deleted deployment ${d.name}${d.stopped.length ? ` (stopped version${d.stopped.length > 1 ? 's' : ''} ${d.stopped.join(', ')})` : ''}`,
+        );
+    });
+  cmd
     .command('logs')
     .description("The last lines of the serving instances' logs")
     .argument('<name>')

@@ -9,6 +9,7 @@ export const deploymentWorkflowId = (name: string): string => `deployment:${name
 export const DEPLOY_UPDATE = 'deploy';
 export const ROLLBACK_UPDATE = 'rollback';
 export const STATUS_QUERY = 'status';
+export const RETIRE_UPDATE = 'retire';
 
 /** Ask to serve `version` (with `spec` replacing the deployment's spec first, when given). */
 export interface DeployRequest {
@@ -18,6 +19,14 @@ export interface DeployRequest {
 }
 export interface RollbackRequest {
   by: string;
+}
+/** Stop serving for good: routes emptied, every instance stopped, the workflow ends. */
+export interface RetireRequest {
+  by: string;
+}
+export interface Retired {
+  /** The versions whose instances were asked to stop. */
+  stopped: number[];
 }
 
 /** The update's answer: the rollout it started, or none (only the spec changed, or the version already serves). */
@@ -32,6 +41,7 @@ export const DeployRefusal = {
   Busy: 'DeploymentBusy',
   NoPrevious: 'DeploymentNoPrevious',
   Invalid: 'DeploymentInvalid',
+  Retiring: 'DeploymentRetiring',
 } as const;
 
 export interface Serving {

@@ -55,3 +55,12 @@ export async function listDeployments(db: Db): Promise<DeploymentRecord[]> {
   const rows = await db.selectFrom('deployments').selectAll().orderBy('name').limit(1000).execute();
   return rows.map(toRecord);
 }
+
+/** Removes the spec and the routes of a deleted deployment, audited in the same transaction. */
+export async function deleteDeploymentRecord(db: Db, name: string, by: Actor, stopped: number[]): Promise<void> {
+  await audited(db, by, async (uow) => {
+    await uow.trx.deleteFrom('deployment_routes').where('deployment', '=', name).execute();
+    await uow.trx.deleteFrom('deployments').where('name', '=', name).execute();
+    await uow.audit('deployment.delete', 'deployment', name, { stopped });
+  });
+}

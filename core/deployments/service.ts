@@ -14,15 +14,18 @@ import { parseModelUri, parseVersionRef, type VersionRef } from '../registry/uri
 import {
   DEPLOY_UPDATE,
   DeployRefusal,
+  RETIRE_UPDATE,
   ROLLBACK_UPDATE,
   STATUS_QUERY,
   deploymentWorkflowId,
   type DeployAccepted,
   type DeploymentStatus,
   type DeployRequest,
+  type RetireRequest,
+  type Retired,
   type RollbackRequest,
 } from './contract.js';
-import { getDeployment, saveDeployment } from './deployments.js';
+import { deleteDeploymentRecord, getDeployment, saveDeployment } from './deployments.js';
 import type { DeploymentSpec } from './spec.js';
 
 export interface DeploymentsContext {
@@ -38,6 +41,7 @@ const REFUSALS: Record<string, (m: string) => SluiceError> = {
   [DeployRefusal.Busy]: (m) => new ConflictError(m),
   [DeployRefusal.NoPrevious]: (m) => new ConflictError(m),
   [DeployRefusal.Invalid]: (m) => new ValidationError(m),
+  [DeployRefusal.Retiring]: (m) => new ConflictError(m),
 };
 
 /**
@@ -75,11 +79,17 @@ async function ensureWorkflow(ctx: DeploymentsContext, spec: DeploymentSpec): Pr
   }
 }
 
-async function update<A>(ctx: DeploymentsContext, name: string, update: string, arg: A): Promise<DeployAccepted> {
+async function update<A, R = DeployAccepted>(
+  ctx: DeploymentsContext,
+  name: string,
+  update: string,
+  arg: A,
+  deadlineMs = UPDATE_DEADLINE_MS,
+): Promise<R> {
   const handle = ctx.temporal.workflow.getHandle(deploymentWorkflowId(name));
   try {
-    return await ctx.temporal.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
-      handle.executeUpdate<DeployAccepted, [A]>(update, { args: [arg] }),
+    return await ctx.temporal.withDeadline(Date.now() + deadlineMs, () =>
+      handle.executeUpdate<R, [A]>(update, { args: [arg] }),
     );
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
@@ -130,6 +140,29 @@ export async function rollbackDeployment(ctx: DeploymentsContext, name: string, 
     uow.audit('deployment.rollback', 'deployment', name, { rollout: accepted.rolloutId }),
   );
   return accepted;
+}
+
+/** Stopping servers takes up to ~10 s each (SIGTERM, then SIGKILL): the delete waits that long. */
+const RETIRE_DEADLINE_MS = 90_000;
+
+/**
+ * Deletes a deployment: its workflow routes nothing, stops every instance it runs and ends; the
+ * drift monitor stops; the spec and routes are removed (audited). Its rollouts, gateway stats and
+ * drift results stay as history. A deployment busy with a rollout answers 409.
+ */
+export async function deleteDeployment(ctx: DeploymentsContext, name: string, by: Actor): Promise<Retired> {
+  if (!(await getDeployment(ctx.db, name))) throw new NotFoundError('deployment', name);
+  let retired: Retired = { stopped: [] };
+  try {
+    const req: RetireRequest = { by: by.actor };
+    retired = await update<RetireRequest, Retired>(ctx, name, RETIRE_UPDATE, req, RETIRE_DEADLINE_MS);
+  } catch (err) {
+    // A workflow already gone (terminated by an operator) has nothing to stop; the records still go.
+    if (!(err instanceof NotFoundError)) throw err;
+  }
+  await stopDriftMonitor(ctx.temporal, name);
+  await deleteDeploymentRecord(ctx.db, name, by, retired.stopped);
+  return retired;
 }
 
 /** The workflow's live status; null when its workflow is not running (or no worker answers). */
