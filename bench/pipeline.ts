@@ -1,5 +1,6 @@
-// `npm run bench -- pipeline [sequential|concurrent|cancel|kubernetes]…`: orchestration overhead per step
-// (process and docker executors; kubernetes Jobs on the local cluster with `kubernetes`), 200 concurrent 3-step pipelines, and the time from a cancel
+// `npm run bench -- pipeline [sequential|concurrent|cancel|kubernetes|kubernetes-store]…`: orchestration overhead per step
+// (process and docker executors; kubernetes Jobs on the local cluster with `kubernetes`, and with
+// SLUICE_K8S_TRANSFER=store through the test MinIO with `kubernetes-store`), 200 concurrent 3-step pipelines, and the time from a cancel
 // request to the step container's removal. Real dev server, real Postgres, the real worker process.
 // With no case named, all run.
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
@@ -18,7 +19,8 @@ import { startDevServer } from '../core/temporal/dev-server.js';
 import type { RunProgress } from '../core/runs/contract.js';
 import { workflowIdFor } from '../core/runs/ids.js';
 import { msUntilContainersRemoved } from '../test/support/cancel-timing.js';
-import { testServices } from '../test/support/services.js';
+import { S3ArtifactStore } from '../core/artifacts/s3.js';
+import { testS3Client, testServices } from '../test/support/services.js';
 import { workerKubeconfigPath } from '../test/support/k8s.js';
 import { spawnWorkerProcess } from '../test/support/worker-process.js';
 
@@ -34,15 +36,17 @@ function plan(yaml: string): Plan {
   return planRun({ spec: parsed.spec, version: 1 }, {}, { cache: false }).plan;
 }
 
-type BenchExecutor = 'process' | 'docker' | 'kubernetes';
+type BenchExecutor = 'process' | 'docker' | 'kubernetes' | 'kubernetes-store';
 
 function sequential(n: number, executor: BenchExecutor): Plan {
+  // Store mode: the pods reach MinIO on the host's loopback only through the node's network.
+  const store = executor === 'kubernetes-store';
   const steps = Array.from(
     { length: n },
     (_, i) => `
   - id: s${i}
     image: ${executor === 'process' ? 'none' : testServices.images.busybox}
-    executor: ${executor}
+    executor: ${store ? 'kubernetes' : executor}${store ? '\n    network: host' : ''}
     command: ['true']${i ? `\n    dependsOn: [s${i - 1}]` : ''}`,
   ).join('');
   return plan(`apiVersion: sluice/v1\nname: seq-${executor}\nsettings: { parallelism: 1 }\nsteps:${steps}\n`);
@@ -118,14 +122,18 @@ export default async function run(args: string[] = []): Promise<void> {
       ...(wanted('sequential') ? (['process', 'docker'] as const) : []),
       // Only when named: it needs the local cluster of scripts/k8s-up.sh.
       ...(args.includes('kubernetes') ? (['kubernetes'] as const) : []),
+      ...(args.includes('kubernetes-store') ? (['kubernetes-store'] as const) : []),
     ];
     for (const executor of executors) {
       const tq = `bench-seq-${executor}-${Date.now()}`;
+      const k8s = { SLUICE_K8S_KUBECONFIG: workerKubeconfigPath, SLUICE_POLICY_EXECUTORS: 'docker,process,kubernetes' };
       const w = await worker(
         tq,
         executor === 'kubernetes'
-          ? { SLUICE_K8S_KUBECONFIG: workerKubeconfigPath, SLUICE_POLICY_EXECUTORS: 'docker,process,kubernetes' }
-          : {},
+          ? k8s
+          : executor === 'kubernetes-store'
+            ? { ...k8s, ...(await storeTransferEnv()) }
+            : {},
       );
       await (await start(tq, sequential(3, executor))).result(); // warm-up
       const p = sequential(20, executor);
@@ -162,6 +170,22 @@ export default async function run(args: string[] = []): Promise<void> {
     await admin.end();
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/** A worker with SLUICE_K8S_TRANSFER=store on a fresh bucket of the test MinIO. */
+async function storeTransferEnv(): Promise<Record<string, string>> {
+  const { s3 } = testServices;
+  const bucket = `bench-xfer-${Date.now().toString(36)}`;
+  await new S3ArtifactStore({ client: testS3Client(), bucket }).ensureBucket();
+  return {
+    SLUICE_K8S_TRANSFER: 'store',
+    SLUICE_S3_BUCKET: bucket,
+    SLUICE_S3_ENDPOINT: s3.endpoint,
+    SLUICE_S3_REGION: s3.region,
+    SLUICE_S3_ACCESS_KEY_ID: s3.accessKeyId,
+    SLUICE_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    SLUICE_POLICY_HOST_NETWORK: 'true',
+  };
 }
 
 type Start = (taskQueue: string, p: Plan) => Promise<WorkflowHandle>;

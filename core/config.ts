@@ -34,6 +34,8 @@ const envSchema = z.object({
     .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'expected a Kubernetes namespace name (DNS-1123 label)')
     .optional(),
   SLUICE_K8S_IMAGE_PULL_POLICY: z.enum(['IfNotPresent', 'Never', 'Always']).default('IfNotPresent'),
+  SLUICE_K8S_TRANSFER: z.enum(['hostpath', 'store']).default('hostpath'),
+  SLUICE_K8S_TRANSFER_IMAGE: optionalText,
   SLUICE_S3_BUCKET: optionalText,
   SLUICE_S3_PREFIX: z.string().default(''),
   SLUICE_S3_ENDPOINT: z.url().optional(),
@@ -100,7 +102,19 @@ export interface Config {
      * kubeconfig is set (for steps that ask for it). Without a kubeconfig: KUBECONFIG, ~/.kube/config
      * or, inside a pod, its ServiceAccount.
      */
-    kubernetes: { kubeconfig?: string; namespace?: string; imagePullPolicy: 'IfNotPresent' | 'Never' | 'Always' };
+    kubernetes: {
+      kubeconfig?: string;
+      namespace?: string;
+      imagePullPolicy: 'IfNotPresent' | 'Never' | 'Always';
+      /**
+       * How a pod gets its inputs and code package and returns its outputs: hostPath volumes of the
+       * worker's step directory (the worker shares the node), or the S3 artifact store through
+       * presigned URLs (any node; needs SLUICE_S3_BUCKET).
+       */
+      transfer: 'hostpath' | 'store';
+      /** The image of the transfer helper (store mode); default sluice/transfer:1. */
+      transferImage?: string;
+    };
   };
   /** What steps may ask for (core/policy); its executors default per process, see resolvePolicy. */
   policy: PolicySettings;
@@ -151,6 +165,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'invalid configuration: SLUICE_DOCKER_NETWORK=host needs a step policy that allows it (SLUICE_POLICY_HOST_NETWORK=true)',
     );
   }
+  if (e.SLUICE_K8S_TRANSFER === 'store' && !e.SLUICE_S3_BUCKET) {
+    throw new ConfigError(
+      'invalid configuration: SLUICE_K8S_TRANSFER=store needs the S3 artifact store (SLUICE_S3_BUCKET): ' +
+        'pods fetch and upload through presigned URLs, which a local artifact directory cannot give',
+    );
+  }
   const dataDir = resolve(e.SLUICE_DATA_DIR);
   const artifacts: ArtifactConfig = e.SLUICE_S3_BUCKET
     ? {
@@ -191,6 +211,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         kubeconfig: e.SLUICE_K8S_KUBECONFIG ? resolve(e.SLUICE_K8S_KUBECONFIG) : undefined,
         namespace: e.SLUICE_K8S_NAMESPACE,
         imagePullPolicy: e.SLUICE_K8S_IMAGE_PULL_POLICY,
+        transfer: e.SLUICE_K8S_TRANSFER,
+        ...(e.SLUICE_K8S_TRANSFER_IMAGE ? { transferImage: e.SLUICE_K8S_TRANSFER_IMAGE } : {}),
       },
     },
     policy,

@@ -4,6 +4,7 @@
 #   sluice/sklearn:1  a Debian minbase root with python3-sklearn: an environment only (a pipeline's
 #                     code comes with it, mounted at /sluice/code)
 #   sluice/node-base:20  Debian minbase + this machine's Node 20: the production image's local base
+#   sluice/transfer:1 the kubernetes executor's store-transfer helper (images/transfer, static Go)
 # Rebuilds only what is missing or stale (the sklearn tag carries the version of its recipe).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -66,4 +67,17 @@ if [ "$(image_label sluice/node-base:20 sluice.node)" != "$node_version" ]; then
     -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     -c "LABEL sluice.node=$node_version" -c 'CMD ["node"]' - sluice/node-base:20 >/dev/null
 fi
-say "images ready: sluice/busybox:1 sluice/sklearn:1 sluice/node-base:20"
+# The kubernetes executor's transfer helper (SLUICE_K8S_TRANSFER=store): one static Go binary, no
+# base at all. Rebuilt when its source changes (the label is a hash of it).
+transfer_hash="$(cat "$here/../images/transfer/go.mod" "$here/../images/transfer/main.go" | sha256sum | cut -c1-16)"
+if [ "$(image_label sluice/transfer:1 sluice.source)" != "$transfer_hash" ]; then
+  command -v go >/dev/null 2>&1 || die "Go is needed to build sluice/transfer:1 (images/transfer)"
+  say "building image sluice/transfer:1 (static Go, about 10 s)"
+  root="$(mktemp -d)"
+  mkdir -p "$root/bin"
+  (cd "$here/../images/transfer" && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$root/bin/sluice-transfer" .)
+  tar -C "$root" -c . | docker import -c "LABEL sluice.source=$transfer_hash" \
+    -c 'ENTRYPOINT ["/bin/sluice-transfer"]' - sluice/transfer:1 >/dev/null
+  rm -rf "$root"
+fi
+say "images ready: sluice/busybox:1 sluice/sklearn:1 sluice/node-base:20 sluice/transfer:1"

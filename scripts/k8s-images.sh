@@ -2,7 +2,8 @@
 # Imports images from the local Docker engine into the cluster's containerd (namespace k8s.io), so
 # pods find them without a registry (imagePullPolicy IfNotPresent or Never). Only what is missing or
 # changed since its last import. SLUICE_K8S_IMAGES: space-separated Docker images (default: the
-# busybox image the executor tests use; add sluice/sklearn:1 for the examples, 1.2 GB).
+# busybox image the executor tests use and the transfer helper; add sluice/sklearn:1 for the
+# examples, 1.2 GB).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/lib.sh"
@@ -17,7 +18,7 @@ if ! docker image inspect sluice/k8s-pause:1 >/dev/null 2>&1; then
 fi
 
 mkdir -p "$K8S_STATE/images"
-for image in sluice/k8s-pause:1 ${SLUICE_K8S_IMAGES:-sluice/busybox:1}; do
+for image in sluice/k8s-pause:1 ${SLUICE_K8S_IMAGES:-sluice/busybox:1 sluice/transfer:1}; do
   id=$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null) || die "image $image is not on the local Docker engine (scripts/build-images.sh builds it)"
   marker="$K8S_STATE/images/$(echo "$image" | tr '/:' '__').id"
   ref="docker.io/$image"

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KubernetesExecutor } from '../activities/executors/kubernetes.js';
+import { createArtifactStore } from '../core/artifacts/index.js';
 import { loadConfig } from '../core/config.js';
 import { parsePipelineSpec } from '../core/pipeline/index.js';
 import { OPEN_POLICY } from '../core/policy/schema.js';
@@ -18,9 +19,36 @@ describe('choosing the kubernetes executor', () => {
       kind: 'kubernetes',
       kubernetes: { kubeconfig: '/etc/sluice/kubeconfig', namespace: 'ml-steps', imagePullPolicy: 'Never' },
     });
-    expect(loadConfig({}).executor.kubernetes).toEqual({ imagePullPolicy: 'IfNotPresent' });
+    expect(loadConfig({}).executor.kubernetes).toEqual({ imagePullPolicy: 'IfNotPresent', transfer: 'hostpath' });
     expect(() => loadConfig({ SLUICE_K8S_NAMESPACE: 'Not_A_Namespace' })).toThrow(/SLUICE_K8S_NAMESPACE/);
     expect(() => loadConfig({ SLUICE_K8S_IMAGE_PULL_POLICY: 'Sometimes' })).toThrow(/SLUICE_K8S_IMAGE_PULL_POLICY/);
+  });
+
+  it('reads SLUICE_K8S_TRANSFER: store needs the S3 artifact store, said clearly', async () => {
+    expect(() => loadConfig({ SLUICE_K8S_TRANSFER: 'store' })).toThrow(
+      /SLUICE_K8S_TRANSFER=store needs .*SLUICE_S3_BUCKET/,
+    );
+    expect(() => loadConfig({ SLUICE_K8S_TRANSFER: 'nfs' })).toThrow(/SLUICE_K8S_TRANSFER/);
+    const env = {
+      SLUICE_EXECUTOR: 'kubernetes',
+      SLUICE_K8S_KUBECONFIG: workerKubeconfigPath,
+      SLUICE_K8S_TRANSFER: 'store',
+      SLUICE_K8S_TRANSFER_IMAGE: 'registry.internal/sluice/transfer:1',
+      SLUICE_S3_BUCKET: 'sluice-artifacts',
+      SLUICE_S3_ENDPOINT: 'http://127.0.0.1:19000',
+    };
+    const c = loadConfig(env);
+    expect(c.executor.kubernetes).toMatchObject({
+      transfer: 'store',
+      transferImage: 'registry.internal/sluice/transfer:1',
+    });
+    const built = await buildExecutors(c.executor, OPEN_POLICY, { artifacts: createArtifactStore(c.artifacts) });
+    expect((built.executors.kubernetes as KubernetesExecutor).transferMode).toBe('store');
+    const hostpath = await buildExecutors(
+      loadConfig({ ...env, SLUICE_K8S_TRANSFER: 'hostpath' }).executor,
+      OPEN_POLICY,
+    );
+    expect((hostpath.executors.kubernetes as KubernetesExecutor).transferMode).toBe('hostpath');
   });
 
   it('is the default with SLUICE_EXECUTOR=kubernetes, and there for steps that ask once a kubeconfig is set', async () => {

@@ -10,11 +10,12 @@ import { buildExecutors } from './executors.js';
 
 /** What activities need, from config: one place for the embedded stack and the worker process. */
 export async function buildActivityDeps(config: Readonly<Config>, db: Db, policy: StepPolicy): Promise<ActivityDeps> {
+  const artifacts = createArtifactStore(config.artifacts);
   return {
     db,
-    artifacts: createArtifactStore(config.artifacts),
+    artifacts,
     logs: new FileLogStore(join(config.dataDir, 'logs', 'steps')),
-    ...(await buildExecutors(config.executor, policy, { toolsDir: config.toolsDir })),
+    ...(await buildExecutors(config.executor, policy, { toolsDir: config.toolsDir, artifacts })),
     policy,
     workRoot: join(config.dataDir, 'work'),
     resolvers: registryResolvers(db),

@@ -7,15 +7,29 @@ import {
   dockerAvailable,
   type Executor,
 } from '../activities/executors/index.js';
+import { StoreTransfer } from '../activities/executors/kubernetes-transfer.js';
 import type { ActivityDeps } from '../activities/deps.js';
+import type { ArtifactStore } from '../core/artifacts/index.js';
+import { S3ArtifactStore } from '../core/artifacts/s3.js';
 import type { Config } from '../core/config.js';
 import type { StepPolicy } from '../core/policy/schema.js';
 import { stepUsers } from '../core/policy/users.js';
 
 /** Jobs on Kubernetes, when SLUICE_EXECUTOR=kubernetes or a kubeconfig is configured; else undefined. */
-function kubernetesExecutor(config: Config['executor'], policy: StepPolicy): Executor | undefined {
+function kubernetesExecutor(
+  config: Config['executor'],
+  policy: StepPolicy,
+  artifacts: ArtifactStore | undefined,
+): Executor | undefined {
   const k = config.kubernetes;
   if (config.kind !== 'kubernetes' && !k.kubeconfig) return undefined;
+  let transfer: StoreTransfer | undefined;
+  if (k.transfer === 'store') {
+    if (!(artifacts instanceof S3ArtifactStore)) {
+      throw new Error('SLUICE_K8S_TRANSFER=store needs the S3 artifact store (SLUICE_S3_BUCKET)');
+    }
+    transfer = new StoreTransfer(artifacts, { image: k.transferImage });
+  }
   const kubeConfig = new KubeConfig();
   if (k.kubeconfig) kubeConfig.loadFromFile(k.kubeconfig);
   else kubeConfig.loadFromDefault();
@@ -24,6 +38,7 @@ function kubernetesExecutor(config: Config['executor'], policy: StepPolicy): Exe
     namespace: k.namespace,
     imagePullPolicy: k.imagePullPolicy,
     user: stepUsers(policy).container,
+    transfer,
   });
 }
 
@@ -34,11 +49,11 @@ function kubernetesExecutor(config: Config['executor'], policy: StepPolicy): Exe
 export async function buildExecutors(
   config: Config['executor'],
   policy: StepPolicy,
-  opts: { toolsDir?: string } = {},
+  opts: { toolsDir?: string; artifacts?: ArtifactStore } = {},
 ): Promise<Pick<ActivityDeps, 'executors' | 'defaultExecutor'>> {
   const users = stepUsers(policy);
   const processExecutor = new ProcessExecutor({ runAs: users.process, toolsDir: opts.toolsDir });
-  const kubernetes = kubernetesExecutor(config, policy);
+  const kubernetes = kubernetesExecutor(config, policy, opts.artifacts);
   const withK8s = kubernetes ? { kubernetes } : {};
   if (config.kind === 'kubernetes') {
     return { executors: { kubernetes: kubernetes!, process: processExecutor }, defaultExecutor: 'kubernetes' };

@@ -7,7 +7,12 @@ export const K8S_LABELS = {
   managedBy: 'app.kubernetes.io/managed-by',
 } as const;
 /** Label values are limited (63 chars, a small alphabet); the exact ids ride along as annotations. */
-export const K8S_ANNOTATIONS = { run: 'sluice.dev/run-id', step: 'sluice.dev/step-id' } as const;
+export const K8S_ANNOTATIONS = {
+  run: 'sluice.dev/run-id',
+  step: 'sluice.dev/step-id',
+  /** Store mode: the key the pod uploads its outputs tar to (a re-attaching worker reads it here). */
+  outputsKey: 'sluice.dev/outputs-key',
+} as const;
 
 /** Object names that end up in a label value (the Job's name is its pods' job-name label) stay within 63. */
 const MAX_NAME = 63;

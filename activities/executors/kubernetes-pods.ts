@@ -1,5 +1,5 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
-import { STEP_CONTAINER } from './kubernetes-job.js';
+import { FETCH_CONTAINER, STEP_CONTAINER } from './kubernetes-job.js';
 import { ExecutorError } from './types.js';
 
 /** Where a step's pod is, as the executor acts on it. */
@@ -16,6 +16,14 @@ const IMAGE_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'ErrImageNeve
 const NOT_EXECUTABLE = /executable file not found|no such file or directory|permission denied/;
 
 /**
+ * The pod could not fetch its inputs or code package from the artifact store (store mode): the
+ * store's or the network's fault, not the step's, so the activity retries.
+ */
+export class TransferError extends Error {
+  override name = 'TransferError';
+}
+
+/**
  * Reads the step container's state from its pod; throws an ExecutorError for what fails the step at
  * once with a clear reason instead of waiting for the timeout: an image the node cannot get, a pod no
  * node can take (Insufficient cpu, an unknown GPU resource), a missing Secret, a missing command.
@@ -28,6 +36,22 @@ export function viewPod(pod: V1Pod, image: string): PodView {
     throw new ExecutorError(
       'InvalidRequest',
       `no node can run the step's pod: ${scheduled.message ?? 'Unschedulable'}`,
+    );
+  }
+  const fetch = status?.initContainerStatuses?.find((c) => c.name === FETCH_CONTAINER);
+  const fetchWaiting = fetch?.state?.waiting;
+  if (fetchWaiting?.reason && IMAGE_REASONS.has(fetchWaiting.reason)) {
+    throw new ExecutorError(
+      'ImageNotFound',
+      `the transfer helper's image "${fetch!.image}" is not available to the cluster (${fetchWaiting.reason}; ` +
+        `scripts/build-images.sh builds it, SLUICE_K8S_TRANSFER_IMAGE names it): ${fetchWaiting.message ?? ''}`.trim(),
+    );
+  }
+  const fetched = fetch?.state?.terminated;
+  if (fetched && fetched.exitCode !== 0) {
+    throw new TransferError(
+      `the pod could not fetch the step's inputs or code package from the artifact store (exit ${fetched.exitCode}): ` +
+        (fetched.message?.trim() || fetched.reason || 'no message'),
     );
   }
   const cs = status?.containerStatuses?.find((c) => c.name === STEP_CONTAINER);

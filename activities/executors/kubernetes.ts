@@ -6,8 +6,9 @@ import { skipStoredLines } from './docker-logs.js';
 import { JobsApi, mapApiError } from './kubernetes-api.js';
 import { jobManifest, type ImagePullPolicy } from './kubernetes-job.js';
 import { followPodLog, type PodLogFollower } from './kubernetes-logs.js';
-import { K8S_LABELS, jobName } from './kubernetes-names.js';
-import { jobState, viewPod } from './kubernetes-pods.js';
+import { K8S_ANNOTATIONS, K8S_LABELS, jobName } from './kubernetes-names.js';
+import { TransferError, jobState, viewPod } from './kubernetes-pods.js';
+import type { StoreTransfer } from './kubernetes-transfer.js';
 import { emptyDir, ensureStepDirs, giveDirTo, stepDirs, type StepUser } from './step-env.js';
 import { supervise, type StartedStep } from './supervise.js';
 import { ExecutorError, type Executor, type StepRunRequest, type StepRunResult } from './types.js';
@@ -29,6 +30,11 @@ export interface KubernetesExecutorOptions {
   cancelGraceMs?: number;
   /** How often the pod's state is read while the step runs. */
   pollMs?: number;
+  /**
+   * Store mode (SLUICE_K8S_TRANSFER=store): inputs, outputs and the code package go through the S3
+   * artifact store with presigned URLs, not hostPath volumes. Undefined: hostPath (the worker shares the node).
+   */
+  transfer?: StoreTransfer;
 }
 
 /** A Job this run() drives: one it created, or one an earlier worker left behind. */
@@ -39,6 +45,8 @@ interface Target {
   startedAtMs: number;
   /** The attempt that created the Job (its label). */
   createdBy: number;
+  /** Store mode: where the pod uploads its outputs (the Job's annotation). */
+  outputsKey?: string;
 }
 
 /** How long a Job may stay suspended before another worker treats it as abandoned by its creator. */
@@ -70,6 +78,7 @@ export class KubernetesExecutor implements Executor {
   private readonly grace: number;
   private readonly cancelGraceMs: number;
   private readonly pollMs: number;
+  private readonly transfer: StoreTransfer | undefined;
 
   constructor(opts: KubernetesExecutorOptions = {}) {
     const kc = opts.kubeConfig ?? defaultKubeConfig();
@@ -80,6 +89,12 @@ export class KubernetesExecutor implements Executor {
     this.grace = opts.stopGraceSeconds ?? 2;
     this.cancelGraceMs = opts.cancelGraceMs ?? 1_000;
     this.pollMs = opts.pollMs ?? 250;
+    this.transfer = opts.transfer;
+  }
+
+  /** 'store' when steps move their files through the artifact store, else 'hostpath'. */
+  get transferMode(): 'hostpath' | 'store' {
+    return this.transfer ? 'store' : 'hostpath';
   }
 
   /** The worker cannot see the node's images (it has no rights on nodes); the pod reports the digest it ran. */
@@ -103,7 +118,9 @@ export class KubernetesExecutor implements Executor {
   }
 
   async release(runId: string, stepId: string): Promise<void> {
-    await this.api.deleteJob(jobName(runId, stepId));
+    const name = jobName(runId, stepId);
+    await this.api.deleteJob(name);
+    await this.transfer?.discard(name);
   }
 
   /** Adopts this step's Job or creates it; a 409 on create means another worker won: adopt that. */
@@ -140,6 +157,7 @@ export class KubernetesExecutor implements Executor {
       running: state === 'active',
       startedAtMs: startTime ? new Date(startTime).getTime() : createdMs,
       createdBy: Number(job.metadata?.labels?.[K8S_LABELS.attempt]) || 1,
+      outputsKey: job.metadata?.annotations?.[K8S_ANNOTATIONS.outputsKey],
     };
   }
 
@@ -147,23 +165,31 @@ export class KubernetesExecutor implements Executor {
     const workDir = path.resolve(req.workDir);
     const dirs = stepDirs(workDir);
     await ensureStepDirs(workDir); // hostPath volumes of type Directory must exist
+    const transfer = await this.transfer?.prepare(req, name, dirs.inputs);
     const job = jobManifest(req, dirs, {
       namespace: this.namespace,
       imagePullPolicy: this.pullPolicy,
       user: this.user,
       graceSeconds: this.grace,
+      transfer,
     });
     if (!(await this.api.createJob(job))) return undefined;
     // Only the Job's creator empties outputs/, and before any pod exists: it was created suspended.
     try {
       await emptyDir(dirs.outputs);
-      if (this.user) await giveDirTo(dirs.outputs, this.user);
+      if (this.user && !transfer) await giveDirTo(dirs.outputs, this.user);
       await this.api.resumeJob(name);
     } catch (err) {
       await this.api.deleteJob(name).catch(() => undefined);
       throw err;
     }
-    return { reattached: false, running: true, startedAtMs: Date.now(), createdBy: req.attempt };
+    return {
+      reattached: false,
+      running: true,
+      startedAtMs: Date.now(),
+      createdBy: req.attempt,
+      outputsKey: transfer?.outputsKey,
+    };
   }
 
   private async waitGone(req: StepRunRequest, name: string): Promise<void> {
@@ -217,11 +243,15 @@ export class KubernetesExecutor implements Executor {
       });
       // The Job's own deadline (the backstop) may have ended it while no worker watched.
       const timedOut = result.timedOut || (result.exitCode !== 0 && (await this.deadlineExceeded(name)));
+      if (target.outputsKey && !timedOut) await this.collectOutputs(req, target.outputsKey, result.exitCode);
       keep = !!req.keepFinished && !timedOut;
       return { exitCode: result.exitCode, timedOut, imageDigest: digestOf(imageId) };
     } finally {
       follower?.close();
-      if (!keep) await this.api.deleteJob(name).catch(() => undefined);
+      if (!keep) {
+        await this.api.deleteJob(name).catch(() => undefined);
+        await this.transfer?.discard(name).catch(() => undefined);
+      }
     }
   }
 
@@ -266,10 +296,29 @@ export class KubernetesExecutor implements Executor {
         }
         failures = 0;
       } catch (err) {
+        if (err instanceof TransferError) throw err;
         if (err instanceof ExecutorError && err.code !== 'EngineUnavailable') throw err;
         if (++failures >= MAX_POLL_FAILURES) throw mapApiError(err, `watch Job ${name}`);
       }
       await sleep(this.pollMs);
+    }
+  }
+
+  /** Store mode: the outputs tar the pod uploaded becomes the step's outputs/ on the worker. */
+  private async collectOutputs(req: StepRunRequest, key: string, exitCode: number): Promise<void> {
+    if (!this.transfer) {
+      throw new ExecutorError(
+        'InvalidRequest',
+        'this Job was created with SLUICE_K8S_TRANSFER=store; a worker with hostPath transfer cannot collect its outputs',
+      );
+    }
+    const workDir = path.resolve(req.workDir);
+    const collected = await this.transfer.collect(key, stepDirs(workDir).outputs, workDir);
+    // A failed step may have died before uploading; a successful one always uploads (or exits 1).
+    if (!collected && exitCode === 0) {
+      throw new Error(
+        `the step's pod ended with exit code 0 but its outputs never reached the artifact store (${key})`,
+      );
     }
   }
 

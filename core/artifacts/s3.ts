@@ -5,14 +5,17 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import {
   CreateBucketCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { contentKey, hashFile, parseContentKey, spoolTo, type Digest } from './digest.js';
 import { materialize } from './materialize.js';
+import { presignS3 } from './presign.js';
 import type { ArtifactRef, ArtifactStore } from './store.js';
 import { packDir } from './tarball.js';
 
@@ -120,7 +123,44 @@ export class S3ArtifactStore implements ArtifactStore {
     }
   }
 
-  private keyOf(uri: string): string {
+  /**
+   * Working objects outside the content-addressed space (the kubernetes executor's transfers):
+   * `<prefix>/<rel>`, presigned for a pod that holds no credentials, read back and removed.
+   */
+  workKey(rel: string): string {
+    return this.keyPrefix + rel.replace(/^\/+/, '');
+  }
+
+  presign(key: string, method: 'GET' | 'PUT', expiresInSeconds: number): Promise<string> {
+    return presignS3(this.client, this.bucket, key, method, expiresInSeconds);
+  }
+
+  /** The object's bytes, or undefined when there is none. */
+  async openKey(key: string): Promise<Readable | undefined> {
+    try {
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return res.Body as Readable;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Removes every object under `<prefix>/<rel>`; none is fine. */
+  async deletePrefix(rel: string): Promise<void> {
+    const Prefix = this.workKey(rel);
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix, ContinuationToken }));
+      const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key! }));
+      if (keys.length > 0)
+        await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys } }));
+      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken);
+  }
+
+  /** The object key of a URI this store wrote. */
+  keyOf(uri: string): string {
     if (!this.owns(uri)) {
       throw new Error(
         `artifact URI ${JSON.stringify(uri)} does not belong to the S3 artifact store ${this.uriPrefix} ` +

@@ -64,12 +64,17 @@ export async function isRunning(pid: number): Promise<boolean> {
 }
 
 /** Runs req in test/fixtures/executor-process.ts, a node process of its own, as another worker would. */
-export function spawnExecutorProcess(kind: 'docker' | 'process' | 'kubernetes', req: StepRunRequest): ChildProcess {
+export function spawnExecutorProcess(
+  kind: 'docker' | 'process' | 'kubernetes',
+  req: StepRunRequest,
+  env: Record<string, string> = {},
+): ChildProcess {
   const { onLog: _onLog, signal: _signal, ...plain } = req;
   const script = fileURLToPath(new URL('../fixtures/executor-process.ts', import.meta.url));
   const root = fileURLToPath(new URL('../../', import.meta.url));
   return spawn(process.execPath, ['--import', 'tsx', script, kind, JSON.stringify(plain)], {
     cwd: root,
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }

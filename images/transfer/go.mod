@@ -1,0 +1,3 @@
+module sluice.dev/transfer
+
+go 1.26
