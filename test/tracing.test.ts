@@ -26,6 +26,7 @@ import { spawnWorkerProcess } from './support/worker-process.js';
 
 interface ReceivedSpan {
   service: string;
+  resource: Record<string, string | number | boolean>;
   traceId: string;
   spanId: string;
   parentSpanId: string;
@@ -78,11 +79,13 @@ async function startReceiver(): Promise<{ url: string; spans: ReceivedSpan[]; re
       if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
       const doc = JSON.parse(body.toString('utf8')) as OtlpTraces;
       for (const rs of doc.resourceSpans) {
-        const service = String(attrs(rs.resource.attributes)['service.name']);
+        const resource = attrs(rs.resource.attributes);
+        const service = String(resource['service.name']);
         for (const ss of rs.scopeSpans)
           for (const s of ss.spans)
             spans.push({
               service,
+              resource,
               traceId: s.traceId,
               spanId: s.spanId,
               parentSpanId: s.parentSpanId ?? '',
@@ -138,6 +141,7 @@ describe('OpenTelemetry tracing from the API through the workflow to the activit
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       // Nothing is exported on a timer during the test: only the flush at shutdown sends spans.
       OTEL_BSP_SCHEDULE_DELAY: '600000',
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=tracing-test',
     };
     worker = await spawnWorkerProcess({
       ...shared,
@@ -225,6 +229,7 @@ steps:
       'sluice.pipeline': name,
     });
     const runSpan = one('RunWorkflow:runPipeline');
+    for (const s of [request, runSpan]) expect(s.resource['deployment.environment'], s.name).toBe('tracing-test');
     expect(runSpan.attributes).toMatchObject({ 'sluice.run_id': run.id, 'sluice.pipeline': name });
 
     const activities = inTrace.filter((s) => s.name === 'RunActivity:executeStep');

@@ -1,7 +1,7 @@
 // Loaded only when an OTLP endpoint is configured (see ./index.ts): without one, none of this runs.
 import { trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { Resource } from '@opentelemetry/resources';
+import { envDetectorSync, Resource } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
@@ -69,7 +69,10 @@ function samplerFor(c: TracingConfig): Sampler {
  */
 export function startTracing(c: TracingConfig, defaultServiceName: string): Tracing {
   const serviceName = c.serviceName ?? defaultServiceName;
-  const resource = Resource.default().merge(new Resource({ 'service.name': serviceName }));
+  // OTEL_RESOURCE_ATTRIBUTES (deployment.environment=…, k8s names) ride along; the service name is ours.
+  const resource = Resource.default()
+    .merge(envDetectorSync.detect())
+    .merge(new Resource({ 'service.name': serviceName }));
   const spanProcessor = new BatchSpanProcessor(new OTLPTraceExporter({ url: c.tracesUrl }));
   const provider = new NodeTracerProvider({ resource, sampler: samplerFor(c), spanProcessors: [spanProcessor] });
   provider.register();
