@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { app } from './app.js';
 import type { AppDeps } from './plugins/clients.js';
 import { clientErrorHandler, frameworkErrors } from './plugins/problems.js';
-import { tracingPlugin } from './plugins/tracing.js';
 
 /** Builds the Fastify instance with the app registered; does not listen. */
 export async function buildServer(deps: AppDeps, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
@@ -26,7 +25,9 @@ export async function buildServer(deps: AppDeps, opts: { logger?: boolean } = {}
   server.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
-  if (deps.tracing) await server.register(tracingPlugin, { tracing: deps.tracing });
+  // Imported only when tracing is on: without an endpoint @fastify/otel is never loaded.
+  if (deps.tracing)
+    await server.register((await import('./plugins/tracing.js')).tracingPlugin, { tracing: deps.tracing });
   await server.register(app, { deps });
   return server;
 }

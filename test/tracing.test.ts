@@ -2,6 +2,7 @@ import { trace } from '@opentelemetry/api';
 import type { ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -271,5 +272,15 @@ steps:
     expect(span.isRecording()).toBe(false);
     expect(trace.isSpanContextValid(span.spanContext())).toBe(false);
     span.end();
+    // Nor was any of it loaded: the SDK, the exporter, @fastify/otel and Temporal's interceptors are CommonJS,
+    // so a module of theirs that had been loaded would be in the require cache.
+    const loaded = Object.keys(createRequire(import.meta.url).cache).filter((m) =>
+      /@opentelemetry[\\/](sdk-|exporter-|resources|instrumentation)|@fastify[\\/]otel|interceptors-opentelemetry/.test(
+        m,
+      ),
+    );
+    expect(loaded).toEqual([]);
+    // The probe above would see them if they were: this very file's dependencies are cached.
+    expect(Object.keys(createRequire(import.meta.url).cache).some((m) => m.includes('@temporalio/client'))).toBe(true);
   }, 120_000);
 });

@@ -2,7 +2,6 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import type { Tracing } from '../core/telemetry/index.js';
-import { workerTracingOptions } from './tracing.js';
 
 // From source (tsx) the workflows are .ts files; in the production image (tsc output) they are .js.
 const workflowsEntry = import.meta.url.endsWith('.ts') ? '../workflows/index.ts' : '../workflows/index.js';
@@ -28,8 +27,9 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     activities: createActivities(opts.deps),
+    // Imported only when tracing is on, like everything of OpenTelemetry.
     ...(opts.tracing
-      ? workerTracingOptions(opts.tracing, {
+      ? (await import('./tracing.js')).workerTracingOptions(opts.tracing, {
           defaultExecutor: opts.deps.defaultExecutor,
           bundled: !!opts.workflowBundle,
         })
