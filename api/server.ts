@@ -25,6 +25,9 @@ export async function buildServer(deps: AppDeps, opts: { logger?: boolean } = {}
   server.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
+  // Imported only when tracing is on: without an endpoint @fastify/otel is never loaded.
+  if (deps.tracing)
+    await server.register((await import('./plugins/tracing.js')).tracingPlugin, { tracing: deps.tracing });
   await server.register(app, { deps });
   return server;
 }

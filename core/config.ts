@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { PolicyConfigError, policySettings } from './policy/load.js';
 import { policyEnvSchema, type PolicySettings } from './policy/schema.js';
+import { otelEnvSchema, tracingConfig, type TracingConfig } from './telemetry/config.js';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const optionalText = z.string().trim().min(1).optional();
@@ -61,6 +62,7 @@ const envSchema = z.object({
   SLUICE_GATEWAY_CONNECTIONS: z.coerce.number().int().min(1).max(10_000).default(64),
   SLUICE_GATEWAY_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0.01),
   ...policyEnvSchema.shape,
+  ...otelEnvSchema.shape,
 });
 
 export type ArtifactConfig =
@@ -126,6 +128,8 @@ export interface Config {
   ingest: { roots: string[]; hosts: string[] };
   /** The inference gateway (core/gateway): its flush period, upstream timeout and pool size, request sampling. */
   gateway: { flushMs: number; timeoutMs: number; connections: number; sampleRate: number };
+  /** OpenTelemetry tracing (core/telemetry): set when an OTLP endpoint is configured, otherwise off. */
+  tracing?: TracingConfig;
 }
 
 export class ConfigError extends Error {
@@ -141,7 +145,9 @@ function deepFreeze<T extends object>(o: T): Readonly<T> {
 /** Parses the environment; throws ConfigError naming each bad variable and what it expects. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
   const relevant = Object.fromEntries(
-    Object.entries(env).filter(([k, v]) => (k.startsWith('SLUICE_') || k === 'DATABASE_URL') && v !== ''),
+    Object.entries(env).filter(
+      ([k, v]) => (k.startsWith('SLUICE_') || k === 'DATABASE_URL' || k in otelEnvSchema.shape) && v !== '',
+    ),
   );
   const parsed = envSchema.safeParse(relevant);
   if (!parsed.success) {
@@ -172,6 +178,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const dataDir = resolve(e.SLUICE_DATA_DIR);
+  const tracing = tracingConfig(e);
   const artifacts: ArtifactConfig = e.SLUICE_S3_BUCKET
     ? {
         kind: 's3',
@@ -238,5 +245,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       connections: e.SLUICE_GATEWAY_CONNECTIONS,
       sampleRate: e.SLUICE_GATEWAY_SAMPLE_RATE,
     },
+    ...(tracing ? { tracing } : {}),
   });
 }

@@ -15,6 +15,7 @@ import { ensureAdminKey } from '../core/access/admin-key.js';
 import { resolvePolicy } from '../core/policy/schema.js';
 import { buildActivityDeps } from './activity-deps.js';
 import { acquireDataDirLock } from '../core/util/data-dir-lock.js';
+import { openTracing } from '../core/telemetry/index.js';
 import { createWorker } from './worker.js';
 
 export type Progress = (message: string) => void;
@@ -65,6 +66,12 @@ export async function startStack(
   try {
     await mkdir(config.dataDir, { recursive: true });
     onStop('the data dir lock', await acquireDataDirLock(config.dataDir));
+    // One provider for the API and the worker of this process; stopped last, so it sends their last spans.
+    const tracing = await openTracing(config, 'sluice');
+    if (tracing) {
+      onStop('the trace exporter', () => tracing.shutdown());
+      progress(`tracing to ${tracing.tracesUrl} as ${tracing.serviceName}`);
+    }
 
     let temporalAddress = config.temporal.address;
     let dev: DevServer | undefined;
@@ -115,7 +122,11 @@ export async function startStack(
 
     const connection = await Connection.connect({ address: temporalAddress });
     onStop('the Temporal client connection', () => connection.close());
-    const temporal = new Client({ connection, namespace: config.temporal.namespace });
+    const temporal = new Client({
+      connection,
+      namespace: config.temporal.namespace,
+      ...(tracing ? { interceptors: tracing.clientInterceptors } : {}),
+    });
     if (!dev) {
       const added = await ensureSearchAttributes(connection, config.temporal.namespace);
       if (added.length) progress(`registered search attributes: ${added.join(', ')}`);
@@ -131,6 +142,7 @@ export async function startStack(
       taskQueue: config.temporal.taskQueue,
       maxConcurrentActivities: config.workerConcurrency,
       deps,
+      tracing,
     });
     const running = worker.run();
     onStop('the worker', async () => {
@@ -139,7 +151,15 @@ export async function startStack(
     });
 
     checkpoint();
-    const server = await buildServer({ config, db, temporal, artifacts: deps.artifacts, logs: deps.logs, policy });
+    const server = await buildServer({
+      config,
+      db,
+      temporal,
+      artifacts: deps.artifacts,
+      logs: deps.logs,
+      policy,
+      tracing,
+    });
     const apiUrl = await listen(server, config.api.host, config.api.port);
     onStop('the API server', () => server.close());
     checkpoint();

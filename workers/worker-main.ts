@@ -6,11 +6,14 @@ import { ensureSearchAttributes } from '../core/temporal/register-search-attribu
 import { resolvePolicy } from '../core/policy/schema.js';
 import { buildActivityDeps } from './activity-deps.js';
 import { runEntryPoint } from './startup.js';
+import { openTracing } from '../core/telemetry/index.js';
 import { createWorker } from './worker.js';
 
 void runEntryPoint(
   { name: 'sluice-worker', role: 'a standalone worker', split: true, runsWorkers: true },
   async (config, say) => {
+    const tracing = await openTracing(config, 'sluice-worker');
+    if (tracing) say(`tracing to ${tracing.tracesUrl} as ${tracing.serviceName}`);
     const db = await openDb({ ...dbTarget(config), asyncCommit: true });
     await migrateToLatest(db);
     const deps = await buildActivityDeps(config, db, resolvePolicy(config.policy, { embedded: false }));
@@ -23,12 +26,15 @@ void runEntryPoint(
       taskQueue: config.temporal.taskQueue,
       maxConcurrentActivities: config.workerConcurrency,
       deps,
+      tracing,
     });
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => worker.shutdown());
     say(`worker ready: task queue ${config.temporal.taskQueue}, executor ${deps.defaultExecutor}, pid ${process.pid}`);
     await worker.run();
     await connection.close();
     await db.destroy();
+    // The last workflow and activity spans are still in the batch: send them before exiting.
+    await tracing?.shutdown();
     say('stopped');
   },
 );

@@ -6,6 +6,7 @@ import type { ArtifactStore } from '../../core/artifacts/store.js';
 import type { Db } from '../../core/db/connect.js';
 import type { LogStore } from '../../core/logs/store.js';
 import { resolvePolicy, type StepPolicy } from '../../core/policy/schema.js';
+import type { Tracing } from '../../core/telemetry/index.js';
 
 /** The shared clients, built (and closed) by the composition root: workers/ or api/main.ts. */
 export interface AppDeps {
@@ -16,6 +17,8 @@ export interface AppDeps {
   logs: LogStore;
   /** The step policy pipelines are applied under; by default the split API's (no process executor unless configured). */
   policy?: StepPolicy;
+  /** OpenTelemetry tracing (a span per request), when an OTLP endpoint is configured; `temporal` then carries its interceptors. */
+  tracing?: Tracing;
 }
 
 declare module 'fastify' {
