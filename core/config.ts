@@ -34,6 +34,7 @@ const envSchema = z.object({
     .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'expected a Kubernetes namespace name (DNS-1123 label)')
     .optional(),
   SLUICE_K8S_IMAGE_PULL_POLICY: z.enum(['IfNotPresent', 'Never', 'Always']).default('IfNotPresent'),
+  SLUICE_K8S_SERVING_ADDRESS: z.enum(['service', 'node-loopback']).default('service'),
   SLUICE_S3_BUCKET: optionalText,
   SLUICE_S3_PREFIX: z.string().default(''),
   SLUICE_S3_ENDPOINT: z.url().optional(),
@@ -60,6 +61,10 @@ const envSchema = z.object({
   SLUICE_GATEWAY_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0.01),
   ...policyEnvSchema.shape,
 });
+
+/** Whether a process may use a cluster: SLUICE_EXECUTOR=kubernetes or a kubeconfig is configured. */
+export const kubernetesConfigured = (executor: Config['executor']): boolean =>
+  executor.kind === 'kubernetes' || executor.kubernetes.kubeconfig !== undefined;
 
 export type ArtifactConfig =
   | { kind: 'local'; root: string }
@@ -100,7 +105,16 @@ export interface Config {
      * kubeconfig is set (for steps that ask for it). Without a kubeconfig: KUBECONFIG, ~/.kube/config
      * or, inside a pod, its ServiceAccount.
      */
-    kubernetes: { kubeconfig?: string; namespace?: string; imagePullPolicy: 'IfNotPresent' | 'Never' | 'Always' };
+    kubernetes: {
+      kubeconfig?: string;
+      namespace?: string;
+      imagePullPolicy: 'IfNotPresent' | 'Never' | 'Always';
+      /**
+       * How the gateway reaches a model server on Kubernetes: its Service's cluster DNS name (the API
+       * runs in the cluster), or a 127.0.0.1 port of the node (hostNetwork pods; API and worker on the node).
+       */
+      servingAddress: 'service' | 'node-loopback';
+    };
   };
   /** What steps may ask for (core/policy); its executors default per process, see resolvePolicy. */
   policy: PolicySettings;
@@ -191,6 +205,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         kubeconfig: e.SLUICE_K8S_KUBECONFIG ? resolve(e.SLUICE_K8S_KUBECONFIG) : undefined,
         namespace: e.SLUICE_K8S_NAMESPACE,
         imagePullPolicy: e.SLUICE_K8S_IMAGE_PULL_POLICY,
+        servingAddress: e.SLUICE_K8S_SERVING_ADDRESS,
       },
     },
     policy,

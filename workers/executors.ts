@@ -8,7 +8,8 @@ import {
   type Executor,
 } from '../activities/executors/index.js';
 import type { ActivityDeps } from '../activities/deps.js';
-import type { Config } from '../core/config.js';
+import { KubernetesServing } from '../activities/deployments/kubernetes-instance.js';
+import { kubernetesConfigured, type Config } from '../core/config.js';
 import type { StepPolicy } from '../core/policy/schema.js';
 
 /**
@@ -25,13 +26,31 @@ function stepUsers(policy: StepPolicy) {
   };
 }
 
-/** Jobs on Kubernetes, when SLUICE_EXECUTOR=kubernetes or a kubeconfig is configured; else undefined. */
-function kubernetesExecutor(config: Config['executor'], policy: StepPolicy): Executor | undefined {
-  const k = config.kubernetes;
-  if (config.kind !== 'kubernetes' && !k.kubeconfig) return undefined;
+function loadKubeConfig(k: Config['executor']['kubernetes']): KubeConfig {
   const kubeConfig = new KubeConfig();
   if (k.kubeconfig) kubeConfig.loadFromFile(k.kubeconfig);
   else kubeConfig.loadFromDefault();
+  return kubeConfig;
+}
+
+/** Model servers as Deployments and Services, on the same cluster and namespace as steps; else undefined. */
+export function kubernetesServing(config: Config['executor'], policy: StepPolicy): KubernetesServing | undefined {
+  if (!kubernetesConfigured(config)) return undefined;
+  const k = config.kubernetes;
+  return new KubernetesServing({
+    kubeConfig: loadKubeConfig(k),
+    namespace: k.namespace,
+    imagePullPolicy: k.imagePullPolicy,
+    user: stepUsers(policy).container,
+    address: k.servingAddress,
+  });
+}
+
+/** Jobs on Kubernetes, when SLUICE_EXECUTOR=kubernetes or a kubeconfig is configured; else undefined. */
+function kubernetesExecutor(config: Config['executor'], policy: StepPolicy): Executor | undefined {
+  const k = config.kubernetes;
+  if (!kubernetesConfigured(config)) return undefined;
+  const kubeConfig = loadKubeConfig(k);
   return new KubernetesExecutor({
     kubeConfig,
     namespace: k.namespace,

@@ -254,7 +254,7 @@ async function runRollout(
 
   if (status === 'succeeded' && instance) {
     if (from) {
-      await stopInstance({ deployment: state.name, version: from.version });
+      await stopInstance({ deployment: state.name, version: from.version, executor: from.instance.executor });
       note('stopped', `version ${from.version}`);
     }
     const moved = await moveProductionAlias({ deployment: state.name, model: spec.model, version: p.version });
@@ -268,7 +268,11 @@ async function runRollout(
       deployment: state.name,
       routes: from ? [{ model: from.instance.model, version: from.version, url: from.instance.url, weight: 100 }] : [],
     });
-    await stopInstance({ deployment: state.name, version: p.version });
+    await stopInstance({
+      deployment: state.name,
+      version: p.version,
+      executor: instance?.executor ?? spec.server.executor ?? 'process',
+    });
     note(status, from ? `version ${from.version} serves` : 'nothing serves');
   }
   settled({ status, reason });

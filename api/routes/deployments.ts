@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { getDeployment, listDeployments } from '../../core/deployments/deployments.js';
 import { instanceLogs } from '../../core/deployments/logs.js';
 import { parseDeploymentSpec } from '../../core/deployments/parse.js';
+import { checkServer } from '../../core/deployments/serving-checks.js';
 import { listRollouts } from '../../core/deployments/rollouts.js';
 import { getRoutes } from '../../core/deployments/routes.js';
 import {
@@ -12,6 +13,7 @@ import {
   rollbackDeployment,
   type DeploymentsContext,
 } from '../../core/deployments/service.js';
+import { kubernetesConfigured } from '../../core/config.js';
 import { NotFoundError } from '../../core/errors.js';
 import { problems } from '../schemas/common.js';
 import {
@@ -30,7 +32,8 @@ const isYaml = (contentType: string | undefined) => YAML_TYPES.some((t) => conte
 
 /** Deployments: apply a spec (and a version to serve), read them, their rollouts and instance logs, roll back. */
 export const deploymentRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { db, temporal, config } = app;
+  const { db, temporal, config, policy } = app;
+  const installation = { policy, kubernetes: kubernetesConfigured(config.executor) };
   const ctx: DeploymentsContext = { db, temporal, taskQueue: config.temporal.taskQueue };
   // A raw YAML document becomes `{ spec: "<text>" }`, as for pipelines.
   app.addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_req, text, done) => done(null, { spec: text }));
@@ -44,7 +47,8 @@ export const deploymentRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Create or update a deployment from its spec; with `version`, start a rollout to it',
         description:
           'Answers 202 with the rollout id when a rollout started, 200 when only the spec was saved or the version ' +
-          'already serves (`noop` says which). A deployment busy with a rollout answers 409.',
+          'already serves (`noop` says which). A deployment busy with a rollout answers 409. A server on ' +
+          'Kubernetes the step policy does not allow, or without a configured cluster, answers 400.',
         body: applyBody,
         response: { 200: applied, 202: applied, ...problems(400, 404, 409, 413, 503) },
       },
@@ -52,6 +56,7 @@ export const deploymentRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req, reply) => {
       const yaml = isYaml(req.headers['content-type']);
       const spec = parseDeploymentSpec(req.body.spec, yaml ? [] : ['spec']);
+      checkServer(spec, installation, yaml ? [] : ['spec']);
       const version =
         req.body.version === undefined
           ? undefined
