@@ -1,18 +1,33 @@
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startInstanceActivity } from '../activities/deployments/instances.js';
 import { servingObjectName } from '../activities/deployments/kubernetes-objects.js';
+import { LocalArtifactStore } from '../core/artifacts/local.js';
 import { loadConfig } from '../core/config.js';
 import { deploymentWorkflowId } from '../core/deployments/contract.js';
+import { getRollout } from '../core/deployments/rollouts.js';
 import { getRoutes } from '../core/deployments/routes.js';
+import { applyDeployment, type DeploymentsContext } from '../core/deployments/service.js';
+import { deploymentSpecSchema } from '../core/deployments/spec.js';
 import { OPEN_POLICY } from '../core/policy/schema.js';
+import { requireVersion } from '../core/registry/models/versions-read.js';
 import { kubernetesServing } from '../workers/executors.js';
 import { createApi, expectProblem, type ApiHarness } from './support/api.js';
+import { currentSchema, dbTargets, openMigrated, type OpenedDb } from './support/databases.js';
 import { registerFixtureVersions, rolloutDone } from './support/deployments.js';
+import { tester } from './support/registry-fixtures.js';
+import { quietSdkLogger } from './support/temporal-runtime.js';
 import { createHarness, type Harness } from './support/harness.js';
 import { K8S_TEST_NAMESPACE, workerKubeconfigPath } from './support/k8s.js';
 import { deleteServingObjects, prepareServingCluster, servedVersions, servingObjects } from './support/k8s-serving.js';
 import { testServices, uniqueId } from './support/services.js';
 import { waitFor } from './support/wait.js';
+import { spawnWorkerProcess } from './support/worker-process.js';
 
 // Model servers on the local Kubernetes cluster (server.executor: kubernetes): a Deployment and a
 // Service per model version, created with the worker's ServiceAccount (deploy/k8s/worker-rbac.yaml),
@@ -27,6 +42,22 @@ const K8S_ENV = {
   SLUICE_K8S_SERVING_ADDRESS: 'node-loopback',
   SLUICE_POLICY_EXECUTORS: 'docker,process,kubernetes',
 };
+
+function serverSpec(name: string, model: string, env: Record<string, string> = {}) {
+  return {
+    name,
+    model,
+    server: {
+      executor: 'kubernetes' as const,
+      image: testServices.images.sklearn,
+      command: ['python3', '-c', SCRIPT],
+      env,
+      resources: { cpu: 0.5, memory: '256Mi' },
+      readyTimeoutSeconds: 90,
+    },
+    smoke: { rows: [{ a: 1, b: 2 }] },
+  };
+}
 
 describe('deployments served from Kubernetes', () => {
   let h: Harness;
@@ -52,19 +83,7 @@ describe('deployments served from Kubernetes', () => {
     await h?.close();
   }, 120_000);
 
-  const spec = (env: Record<string, string> = {}) => ({
-    name,
-    model,
-    server: {
-      executor: 'kubernetes' as const,
-      image: testServices.images.sklearn,
-      command: ['python3', '-c', SCRIPT],
-      env,
-      resources: { cpu: 0.5, memory: '256Mi' },
-      readyTimeoutSeconds: 90,
-    },
-    smoke: { rows: [{ a: 1, b: 2 }] },
-  });
+  const spec = (env: Record<string, string> = {}) => serverSpec(name, model, env);
   const deploy = async (version: number, env: Record<string, string> = {}) => {
     const res = await api.call('operator', {
       method: 'POST',
@@ -199,4 +218,102 @@ describe('deployments served from Kubernetes', () => {
     });
     expectProblem(noImage, 400, '$.spec.server.image');
   });
+});
+
+function stopWorker(proc: ChildProcess | undefined): Promise<void> {
+  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    proc.once('exit', () => resolve());
+    proc.kill('SIGTERM');
+  });
+}
+
+describe('deployments on Kubernetes: the worker SIGKILLed mid-rollout', () => {
+  let h: Harness;
+  let pg: OpenedDb;
+  let worker: ChildProcess | undefined;
+  const model = uniqueId('kdurable').toLowerCase();
+  const name = uniqueId('kdurable').toLowerCase().slice(0, 40);
+
+  beforeAll(async () => {
+    await prepareServingCluster(testServices.images.sklearn);
+    pg = await openMigrated(dbTargets().find((t) => t.name === 'postgres')!);
+    h = await createHarness({ db: pg.db });
+  }, 600_000);
+  afterAll(async () => {
+    await stopWorker(worker);
+    await h?.client.workflow
+      .getHandle(deploymentWorkflowId(name))
+      .terminate('test over')
+      .catch(() => undefined);
+    await deleteServingObjects(name);
+    await h?.close();
+    await pg?.close();
+  }, 120_000);
+
+  it('adopts the Deployment it created (never a second one) and ends in one consistent outcome', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'sluice-kserve-durable-'));
+    const env = {
+      SLUICE_TEMPORAL_ADDRESS: inject('temporalAddress'),
+      SLUICE_TASK_QUEUE: h.taskQueue,
+      DATABASE_URL: testServices.postgresUrl,
+      SLUICE_DB_SCHEMA: await currentSchema(pg.db),
+      SLUICE_DATA_DIR: dataDir,
+      ...K8S_ENV,
+    };
+    const artifacts = new LocalArtifactStore(join(dataDir, 'artifacts'));
+    await registerFixtureVersions({ db: pg.db, artifacts }, model, 2);
+    const ctx: DeploymentsContext = { db: pg.db, temporal: h.client, taskQueue: h.taskQueue };
+    worker = await spawnWorkerProcess(env);
+
+    const base = serverSpec(name, model);
+    const first = await applyDeployment(ctx, deploymentSpecSchema.parse(base), 1, tester);
+    expect((await rolloutDone(pg.db, first.accepted.rolloutId!, 240_000)).status).toBe('succeeded');
+
+    // Version 2 takes 8 s to load: the worker dies while the rollout waits for its readiness.
+    const slow = { ...base, server: { ...base.server, env: { FIXTURE_READY_AFTER_MS: '8000' } } };
+    const second = await applyDeployment(ctx, deploymentSpecSchema.parse(slow), 2, tester);
+    const id = second.accepted.rolloutId!;
+    await waitFor(
+      'the new instance to start',
+      async () => (await getRollout(pg.db, id))?.timeline.some((t) => t.step === 'started'),
+      120_000,
+    );
+    const uidOf = async (version: number) =>
+      (await servingObjects(name)).deployments.find((d) => d.metadata!.name === servingObjectName(name, version))
+        ?.metadata!.uid;
+    const v2 = await uidOf(2);
+    expect(v2).toBeDefined();
+    worker.kill('SIGKILL');
+    await new Promise((r) => worker!.once('exit', r));
+
+    worker = await spawnWorkerProcess(env);
+    const done = await rolloutDone(pg.db, id, 240_000);
+    expect(done.status, done.reason ?? '').toBe('succeeded');
+    expect(done.timeline.filter((t) => t.step === 'started')).toHaveLength(1);
+    // The Deployment created before the kill is the one that serves; v1's objects are deleted.
+    expect(await uidOf(2)).toBe(v2);
+    await waitFor('only version 2 on the cluster', async () => (await servedVersions(name)).join() === '2', 120_000);
+    expect((await getRoutes(pg.db, name)).map((r) => [r.version, r.weight])).toEqual([[2, 100]]);
+    expect((await requireVersion(pg.db, model, { alias: 'production' })).version).toBe(2);
+
+    // A start retried after its worker died (the activity itself) finds the objects by name and adopts them.
+    const config = loadConfig(env);
+    const start = startInstanceActivity({
+      ...h.deps,
+      db: pg.db,
+      artifacts,
+      workRoot: join(dataDir, 'work'),
+      kubernetesServing: kubernetesServing(config.executor, OPEN_POLICY)!,
+    });
+    const again = await new MockActivityEnvironment({}, { logger: quietSdkLogger }).run(start, {
+      deployment: name,
+      model,
+      version: 2,
+      server: deploymentSpecSchema.parse(slow).server,
+    });
+    const [route] = await getRoutes(pg.db, name);
+    expect(again).toMatchObject({ adopted: true, executor: 'kubernetes', url: route!.url });
+    expect(await uidOf(2)).toBe(v2);
+  }, 600_000);
 });
