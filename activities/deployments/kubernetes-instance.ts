@@ -250,13 +250,17 @@ export class KubernetesServing {
     const key = `${ref.deployment}/${ref.version}/${ref.dir}`;
     if (this.followed.has(key)) return;
     this.followed.add(key);
-    void this.followLoop(ref, logFile, opts.fromNow).finally(() => this.followed.delete(key));
+    // Released as soon as the Deployment goes, so that a new one of the same version (a rollback) is followed.
+    const release = () => this.followed.delete(key);
+    void this.followLoop(ref, logFile, opts.fromNow, release).finally(release);
   }
 
-  private async followLoop(ref: Ref, logFile: string, fromNow: boolean): Promise<void> {
+  private async followLoop(ref: Ref, logFile: string, fromNow: boolean, release: () => void): Promise<void> {
     await mkdir(path.dirname(logFile), { recursive: true });
     const out = createWriteStream(logFile, { flags: 'a' });
+    out.on('error', () => undefined); // the log is a convenience: a full disk must not end the worker
     const seen = new Set<string>();
+    const streams: AbortController[] = [];
     const name = servingObjectName(ref.deployment, ref.version);
     try {
       for (let misses = 0; misses < 5;) {
@@ -270,20 +274,27 @@ export class KubernetesServing {
           seen.add(container);
           const sink = new Writable({
             write(chunk: Buffer, _encoding, callback) {
+              if (out.writableEnded) return callback();
               out.write(chunk, () => callback());
             },
           });
-          await this.log
+          sink.on('error', () => undefined); // a broken stream: the next container is followed anyway
+          const stream = await this.log
             .log(this.namespace, pod.metadata!.name!, SERVER_CONTAINER, sink, {
               follow: true,
               ...(fromNow ? { sinceSeconds: 1 } : {}),
             })
             .catch(() => undefined); // the container went away meanwhile: the next one is followed
+          if (stream) streams.push(stream);
         }
         fromNow = false;
         await sleep(1_000);
       }
+      release();
+      // Being deleted: the server's last words (it gets SIGTERM) still have a moment to arrive.
+      await sleep(2_000);
     } finally {
+      for (const s of streams) s.abort();
       out.end();
     }
   }
