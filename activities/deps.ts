@@ -4,6 +4,7 @@ import type { LogStore } from '../core/logs/store.js';
 import type { ExecutorName } from '../core/pipeline/schema.js';
 import type { StepPolicy } from '../core/policy/schema.js';
 import type { UriResolver } from '../core/registry/resolvers.js';
+import type { KubernetesServing } from './deployments/kubernetes-instance.js';
 import type { Executor } from './executors/types.js';
 import type { StoreRetry } from './patience.js';
 
@@ -26,4 +27,6 @@ export interface ActivityDeps {
   toolsDir?: string;
   /** Where ingest steps may read: absolute directories (file: sources) and HTTP hosts; none when absent. */
   ingest?: { roots: readonly string[]; hosts: readonly string[] };
+  /** Model servers as Deployments and Services (server.executor kubernetes), when a cluster is configured. */
+  kubernetesServing?: KubernetesServing;
 }

@@ -24,7 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     resolveBaseline: resolveBaselineActivity(deps),
     startInstance: startInstanceActivity(deps),
     stopInstance: stopInstanceActivity(deps),
-    waitReady: waitReadyActivity(),
+    waitReady: waitReadyActivity(deps),
     smoke: smokeActivity(),
     ...rolloutActivities(deps),
     deployStep: deployStepActivity(deps),

@@ -37,6 +37,7 @@ const envSchema = z.object({
   SLUICE_K8S_IMAGE_PULL_POLICY: z.enum(['IfNotPresent', 'Never', 'Always']).default('IfNotPresent'),
   SLUICE_K8S_TRANSFER: z.enum(['hostpath', 'store']).default('hostpath'),
   SLUICE_K8S_TRANSFER_IMAGE: optionalText,
+  SLUICE_K8S_SERVING_ADDRESS: z.enum(['service', 'node-loopback']).default('service'),
   SLUICE_S3_BUCKET: optionalText,
   SLUICE_S3_PREFIX: z.string().default(''),
   SLUICE_S3_ENDPOINT: z.url().optional(),
@@ -64,6 +65,10 @@ const envSchema = z.object({
   ...policyEnvSchema.shape,
   ...otelEnvSchema.shape,
 });
+
+/** Whether a process may use a cluster: SLUICE_EXECUTOR=kubernetes or a kubeconfig is configured. */
+export const kubernetesConfigured = (executor: Config['executor']): boolean =>
+  executor.kind === 'kubernetes' || executor.kubernetes.kubeconfig !== undefined;
 
 export type ArtifactConfig =
   | { kind: 'local'; root: string }
@@ -116,6 +121,11 @@ export interface Config {
       transfer: 'hostpath' | 'store';
       /** The image of the transfer helper (store mode); default sluice/transfer:1. */
       transferImage?: string;
+      /**
+       * How the gateway reaches a model server on Kubernetes: its Service's cluster DNS name (the API
+       * runs in the cluster), or a 127.0.0.1 port of the node (hostNetwork pods; API and worker on the node).
+       */
+      servingAddress: 'service' | 'node-loopback';
     };
   };
   /** What steps may ask for (core/policy); its executors default per process, see resolvePolicy. */
@@ -220,6 +230,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         imagePullPolicy: e.SLUICE_K8S_IMAGE_PULL_POLICY,
         transfer: e.SLUICE_K8S_TRANSFER,
         ...(e.SLUICE_K8S_TRANSFER_IMAGE ? { transferImage: e.SLUICE_K8S_TRANSFER_IMAGE } : {}),
+        servingAddress: e.SLUICE_K8S_SERVING_ADDRESS,
       },
     },
     policy,

@@ -19,7 +19,15 @@ describe('choosing the kubernetes executor', () => {
       kind: 'kubernetes',
       kubernetes: { kubeconfig: '/etc/sluice/kubeconfig', namespace: 'ml-steps', imagePullPolicy: 'Never' },
     });
-    expect(loadConfig({}).executor.kubernetes).toEqual({ imagePullPolicy: 'IfNotPresent', transfer: 'hostpath' });
+    expect(loadConfig({}).executor.kubernetes).toEqual({
+      imagePullPolicy: 'IfNotPresent',
+      transfer: 'hostpath',
+      servingAddress: 'service',
+    });
+    expect(loadConfig({ SLUICE_K8S_SERVING_ADDRESS: 'node-loopback' }).executor.kubernetes.servingAddress).toBe(
+      'node-loopback',
+    );
+    expect(() => loadConfig({ SLUICE_K8S_SERVING_ADDRESS: 'nodeport' })).toThrow(/SLUICE_K8S_SERVING_ADDRESS/);
     expect(() => loadConfig({ SLUICE_K8S_NAMESPACE: 'Not_A_Namespace' })).toThrow(/SLUICE_K8S_NAMESPACE/);
     expect(() => loadConfig({ SLUICE_K8S_IMAGE_PULL_POLICY: 'Sometimes' })).toThrow(/SLUICE_K8S_IMAGE_PULL_POLICY/);
   });

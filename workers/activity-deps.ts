@@ -6,11 +6,12 @@ import type { Db } from '../core/db/connect.js';
 import { FileLogStore } from '../core/logs/index.js';
 import type { StepPolicy } from '../core/policy/schema.js';
 import { registryResolvers } from '../core/registry/resolvers.js';
-import { buildExecutors } from './executors.js';
+import { buildExecutors, kubernetesServing } from './executors.js';
 
 /** What activities need, from config: one place for the embedded stack and the worker process. */
 export async function buildActivityDeps(config: Readonly<Config>, db: Db, policy: StepPolicy): Promise<ActivityDeps> {
   const artifacts = createArtifactStore(config.artifacts);
+  const serving = kubernetesServing(config.executor, policy);
   return {
     db,
     artifacts,
@@ -21,5 +22,6 @@ export async function buildActivityDeps(config: Readonly<Config>, db: Db, policy
     resolvers: registryResolvers(db),
     ingest: config.ingest,
     toolsDir: config.toolsDir,
+    ...(serving ? { kubernetesServing: serving } : {}),
   };
 }

@@ -9,11 +9,32 @@ import {
 } from '../activities/executors/index.js';
 import { StoreTransfer } from '../activities/executors/kubernetes-transfer.js';
 import type { ActivityDeps } from '../activities/deps.js';
+import { KubernetesServing } from '../activities/deployments/kubernetes-instance.js';
 import type { ArtifactStore } from '../core/artifacts/index.js';
 import { S3ArtifactStore } from '../core/artifacts/s3.js';
-import type { Config } from '../core/config.js';
+import { kubernetesConfigured, type Config } from '../core/config.js';
 import type { StepPolicy } from '../core/policy/schema.js';
 import { stepUsers } from '../core/policy/users.js';
+
+function loadKubeConfig(k: Config['executor']['kubernetes']): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  if (k.kubeconfig) kubeConfig.loadFromFile(k.kubeconfig);
+  else kubeConfig.loadFromDefault();
+  return kubeConfig;
+}
+
+/** Model servers as Deployments and Services, on the same cluster and namespace as steps; else undefined. */
+export function kubernetesServing(config: Config['executor'], policy: StepPolicy): KubernetesServing | undefined {
+  if (!kubernetesConfigured(config)) return undefined;
+  const k = config.kubernetes;
+  return new KubernetesServing({
+    kubeConfig: loadKubeConfig(k),
+    namespace: k.namespace,
+    imagePullPolicy: k.imagePullPolicy,
+    user: stepUsers(policy).container,
+    address: k.servingAddress,
+  });
+}
 
 /** Jobs on Kubernetes, when SLUICE_EXECUTOR=kubernetes or a kubeconfig is configured; else undefined. */
 function kubernetesExecutor(
@@ -22,7 +43,7 @@ function kubernetesExecutor(
   artifacts: ArtifactStore | undefined,
 ): Executor | undefined {
   const k = config.kubernetes;
-  if (config.kind !== 'kubernetes' && !k.kubeconfig) return undefined;
+  if (!kubernetesConfigured(config)) return undefined;
   let transfer: StoreTransfer | undefined;
   if (k.transfer === 'store') {
     if (!(artifacts instanceof S3ArtifactStore)) {
@@ -30,9 +51,7 @@ function kubernetesExecutor(
     }
     transfer = new StoreTransfer(artifacts, { image: k.transferImage });
   }
-  const kubeConfig = new KubeConfig();
-  if (k.kubeconfig) kubeConfig.loadFromFile(k.kubeconfig);
-  else kubeConfig.loadFromDefault();
+  const kubeConfig = loadKubeConfig(k);
   return new KubernetesExecutor({
     kubeConfig,
     namespace: k.namespace,

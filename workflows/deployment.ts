@@ -165,8 +165,10 @@ export async function deploymentWorkflow(input: DeploymentWorkflowInput): Promis
     if (retiring && !pending) {
       // Nothing is routed first, then every version this deployment may still run is stopped.
       await setRoutes({ deployment: state.name, routes: [] });
-      const versions = [...new Set([state.current?.version, state.previous?.version].filter((v) => v !== undefined))];
-      for (const version of versions) await stopInstance({ deployment: state.name, version });
+      const serving = [state.current, state.previous].filter((v): v is Serving => v !== null);
+      const versions = [...new Set(serving.map((v) => v.version))];
+      for (const v of serving)
+        await stopInstance({ deployment: state.name, version: v.version, executor: v.instance.executor });
       state.previous = state.current;
       state.current = null;
       retired = { stopped: versions };
@@ -295,7 +297,7 @@ async function runRollout(
 
   if (status === 'succeeded' && instance) {
     if (from) {
-      await stopInstance({ deployment: state.name, version: from.version });
+      await stopInstance({ deployment: state.name, version: from.version, executor: from.instance.executor });
       note('stopped', `version ${from.version}`);
     }
     const moved = await moveProductionAlias({ deployment: state.name, model: spec.model, version: p.version });
@@ -309,7 +311,11 @@ async function runRollout(
       deployment: state.name,
       routes: from ? [{ model: from.instance.model, version: from.version, url: from.instance.url, weight: 100 }] : [],
     });
-    await stopInstance({ deployment: state.name, version: p.version });
+    await stopInstance({
+      deployment: state.name,
+      version: p.version,
+      executor: instance?.executor ?? spec.server.executor ?? 'process',
+    });
     note(status, from ? `version ${from.version} serves` : 'nothing serves');
   }
   settled({ status, reason });

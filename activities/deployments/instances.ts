@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { INSTANCE_LOG, instanceDirName, type InstanceRef } from '../../core/deployments/instance.js';
-import type { DeploymentSpec } from '../../core/deployments/spec.js';
+import type { DeploymentSpec, ServerExecutor } from '../../core/deployments/spec.js';
 import { FailureType } from '../../core/errors.js';
 import { checkServer } from '../../core/policy/check.js';
 import { stepUsers } from '../../core/policy/users.js';
@@ -21,6 +21,7 @@ import {
   spawnDockerInstance,
   stopDockerInstance,
 } from './docker-instance.js';
+import { InvalidServingObject, type KubernetesServing } from './kubernetes-instance.js';
 import { findProcessInstance, spawnProcessInstance, stopProcessInstance } from './process-instance.js';
 
 /** ApplicationFailure types of the serving activities: a spec or registry problem no retry fixes. */
@@ -60,9 +61,9 @@ const exists = (p: string) =>
     () => false,
   );
 
-function executorFor(server: DeploymentSpec['server']): 'process' | 'docker' {
+function executorFor(server: DeploymentSpec['server']): ServerExecutor {
   // A server runs where its spec says; without a word, as a local process (any worker can do that).
-  return server.executor === 'docker' ? 'docker' : 'process';
+  return server.executor ?? 'process';
 }
 
 /** Whether the instance's server still runs (its process group, or its container). */
@@ -101,6 +102,34 @@ function limitedServerResources(
 }
 
 /**
+ * Why the instance will not become ready by waiting, if it will not (undefined while it may):
+ * for a process or a container, that it exited; on Kubernetes, the pod's own reason.
+ */
+export async function instanceProblem(
+  deps: Pick<ActivityDeps, 'kubernetesServing'>,
+  instance: InstanceRef,
+): Promise<string | undefined> {
+  if (instance.executor === 'kubernetes') return deps.kubernetesServing?.problem(instance).catch(() => undefined);
+  return (await instanceAlive(instance)) ? undefined : 'the server exited before it was ready';
+}
+
+/** The worker's Kubernetes serving, or a failure no retry fixes, naming what is missing. */
+function kubernetesServingOf(deps: Pick<ActivityDeps, 'kubernetesServing'>): KubernetesServing {
+  if (!deps.kubernetesServing)
+    throw ApplicationFailure.nonRetryable(
+      'server.executor kubernetes: this worker has no Kubernetes cluster configured (SLUICE_K8S_KUBECONFIG)',
+      ServingFailure.InvalidServer,
+    );
+  return deps.kubernetesServing;
+}
+
+function servingFailure(err: unknown): unknown {
+  return err instanceof InvalidServingObject
+    ? ApplicationFailure.nonRetryable(err.message, ServingFailure.InvalidServer)
+    : err;
+}
+
+/**
  * Starts one instance of (deployment, version), or adopts the one already running: the model
  * version's artifact is fetched into `<instance>/model` (a file artifact keeps its output name),
  * the server gets a free loopback port and SLUICE_MODEL_DIR / _NAME / _VERSION / SLUICE_PORT /
@@ -108,18 +137,9 @@ function limitedServerResources(
  */
 export function startInstanceActivity(deps: ActivityDeps) {
   const pythonEnvs = new PythonEnvs(deps.toolsDir ?? defaultToolsDir());
-  return async function startInstance(i: StartInstanceInput): Promise<InstanceRef> {
-    enforceServerPolicy(deps, i.server);
-    const executor = executorFor(i.server);
-    const dir = instanceDir(deps, i.deployment, i.version);
-    const base = { deployment: i.deployment, model: i.model, version: i.version, executor, dir };
-    const logFile = path.join(dir, INSTANCE_LOG);
-    const running = executor === 'docker' ? await findDockerInstance(base) : await findProcessInstance(base);
-    if (running) {
-      if (executor === 'docker' && 'id' in running) void followLogs(running.id, logFile);
-      return { ...base, url: `http://127.0.0.1:${running.port}`, adopted: true };
-    }
 
+  /** The version's artifact in `<instance>/model` (a file keeps its output name); fetched once. */
+  async function fetchModel(i: StartInstanceInput, dir: string): Promise<string> {
     const mv = await requireVersion(deps.db, i.model, { version: i.version }).catch((err: unknown) => {
       throw ApplicationFailure.nonRetryable(
         `model ${i.model}/${i.version}: ${(err as Error).message}`,
@@ -129,6 +149,65 @@ export function startInstanceActivity(deps: ActivityDeps) {
     const modelDir = path.join(dir, 'model');
     const modelPath = mv.artifact.kind === 'dir' ? modelDir : path.join(modelDir, mv.lineage.output ?? 'model');
     if (!(await exists(modelPath))) await deps.artifacts.fetchTo(mv.artifact, modelPath);
+    return modelDir;
+  }
+
+  /**
+   * A Deployment and a Service of the version (see kubernetes-instance.ts), or the ones an earlier
+   * attempt created. The model and the code package reach the pod as hostPath volumes: the worker
+   * shares the node (README, "Kubernetes").
+   */
+  async function startOnKubernetes(
+    i: StartInstanceInput,
+    base: Omit<InstanceRef, 'url' | 'adopted'>,
+    logFile: string,
+  ): Promise<InstanceRef> {
+    const k8s = kubernetesServingOf(deps);
+    try {
+      const found = await k8s.find(base);
+      if (found) {
+        await k8s.adoptService(base, found.port);
+        k8s.followLogs(base, logFile, { fromNow: true });
+        return { ...base, url: found.url, adopted: true };
+      }
+      const modelDir = await fetchModel(i, base.dir);
+      const codeDir = i.code ? await codeDirFor(deps, i.code) : undefined;
+      const port = k8s.portFor(await freePort());
+      await appendFile(
+        logFile,
+        `[sluice] starting ${i.model}/${i.version} on Kubernetes (${k8s.namespace}, port ${port}): ${i.server.command.join(' ')}\n`,
+      );
+      const started = await k8s.start({
+        ref: base,
+        image: i.server.image!,
+        command: i.server.command,
+        env: i.server.env ?? {},
+        port,
+        modelDir,
+        ...(codeDir ? { codeDir } : {}),
+        resources: limitedServerResources(deps, i.server),
+      });
+      k8s.followLogs(base, logFile, { fromNow: started.adopted });
+      return { ...base, url: started.url, adopted: started.adopted };
+    } catch (err) {
+      throw servingFailure(err);
+    }
+  }
+
+  return async function startInstance(i: StartInstanceInput): Promise<InstanceRef> {
+    enforceServerPolicy(deps, i.server);
+    const executor = executorFor(i.server);
+    const dir = instanceDir(deps, i.deployment, i.version);
+    const base = { deployment: i.deployment, model: i.model, version: i.version, executor, dir };
+    const logFile = path.join(dir, INSTANCE_LOG);
+    if (executor === 'kubernetes') return startOnKubernetes(i, base, logFile);
+    const running = executor === 'docker' ? await findDockerInstance(base) : await findProcessInstance(base);
+    if (running) {
+      if (executor === 'docker' && 'id' in running) void followLogs(running.id, logFile);
+      return { ...base, url: `http://127.0.0.1:${running.port}`, adopted: true };
+    }
+
+    const modelDir = await fetchModel(i, dir);
     const log = (line: string) => appendFile(logFile, `[sluice] ${line}\n`).catch(() => undefined);
 
     let cwd = dir;
@@ -191,15 +270,30 @@ export function startInstanceActivity(deps: ActivityDeps) {
   };
 }
 
-/** Stops the instance of (deployment, version) on this worker; an instance already gone is fine. */
+/**
+ * Stops the instance of (deployment, version) on this worker; an instance already gone is fine.
+ * Without `executor` (a workflow started before it was passed), every kind is looked for.
+ */
 export function stopInstanceActivity(deps: ActivityDeps) {
-  return async function stopInstance(i: { deployment: string; version: number }): Promise<{ stopped: number }> {
+  return async function stopInstance(i: {
+    deployment: string;
+    version: number;
+    executor?: ServerExecutor;
+  }): Promise<{ stopped: number }> {
     const dir = instanceDir(deps, i.deployment, i.version);
-    const pids = await stopProcessInstance({ deployment: i.deployment, version: i.version, dir });
-    // A version may have served from a container; without an engine there is none to stop.
-    const containers = (await dockerReachable())
-      ? await stopDockerInstance({ deployment: i.deployment, version: i.version, dir })
-      : [];
-    return { stopped: pids.length + containers.length };
+    const ref = { deployment: i.deployment, version: i.version, dir };
+    let stopped = 0;
+    if (i.executor !== 'kubernetes') {
+      stopped += (await stopProcessInstance(ref)).length;
+      // A version may have served from a container; without an engine there is none to stop.
+      if (await dockerReachable()) stopped += (await stopDockerInstance(ref)).length;
+    }
+    // A worker without a cluster created nothing there (its start failed for that reason).
+    if (i.executor !== 'process' && i.executor !== 'docker' && deps.kubernetesServing) {
+      stopped += await deps.kubernetesServing.stop(i).catch((err: unknown) => {
+        throw servingFailure(err);
+      });
+    }
+    return { stopped };
   };
 }

@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { INSTANCE_LOG, type CheckResult, type InstanceRef } from '../../core/deployments/instance.js';
 import type { DeploymentSpec } from '../../core/deployments/spec.js';
-import { instanceAlive } from './instances.js';
+import type { ActivityDeps } from '../deps.js';
+import { instanceProblem } from './instances.js';
 
 const POLL_MS = 250;
 const REQUEST_TIMEOUT_MS = 5_000;
@@ -45,7 +46,7 @@ const brief = (v: unknown) => JSON.stringify(v)?.slice(0, 200) ?? String(v);
  * on another version, on the server's exit, or when `deadline` (epoch ms, fixed by the workflow so a
  * retried attempt does not start a new wait) passes.
  */
-export function waitReadyActivity() {
+export function waitReadyActivity(deps: Pick<ActivityDeps, 'kubernetesServing'>) {
   return async function waitReady(i: { instance: InstanceRef; deadline: number }): Promise<CheckResult> {
     const { instance } = i;
     const ctx = Context.current();
@@ -61,12 +62,8 @@ export function waitReadyActivity() {
         };
       }
       const last = 'status' in r ? `/ready answered ${r.status} ${brief(r.body)}` : `/ready: ${r.error}`;
-      if (!(await instanceAlive(instance))) {
-        return {
-          ok: false,
-          reason: `readiness: the server exited before it was ready (${await lastLogLines(instance)})`,
-        };
-      }
+      const problem = await instanceProblem(deps, instance);
+      if (problem) return { ok: false, reason: `readiness: ${problem} (${await lastLogLines(instance)})` };
       if (Date.now() > i.deadline) {
         return { ok: false, reason: `readiness: not ready within the ready timeout (last: ${last})` };
       }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { getDeployment, listDeployments } from '../../core/deployments/deployments.js';
 import { instanceLogs } from '../../core/deployments/logs.js';
 import { parseDeploymentSpec } from '../../core/deployments/parse.js';
+import { checkServerInstallation } from '../../core/deployments/serving-checks.js';
 import { listRollouts } from '../../core/deployments/rollouts.js';
 import { getRoutes } from '../../core/deployments/routes.js';
 import {
@@ -13,6 +14,7 @@ import {
   rollbackDeployment,
   type DeploymentsContext,
 } from '../../core/deployments/service.js';
+import { kubernetesConfigured } from '../../core/config.js';
 import { NotFoundError } from '../../core/errors.js';
 import { checkServer } from '../../core/policy/check.js';
 import { PolicyViolationError } from '../../core/policy/errors.js';
@@ -34,7 +36,8 @@ const isYaml = (contentType: string | undefined) => YAML_TYPES.some((t) => conte
 
 /** Deployments: apply a spec (and a version to serve), read them, their rollouts and instance logs, roll back. */
 export const deploymentRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { db, temporal, config } = app;
+  const { db, temporal, config, policy } = app;
+  const installation = { kubernetes: kubernetesConfigured(config.executor) };
   const ctx: DeploymentsContext = { db, temporal, taskQueue: config.temporal.taskQueue };
   // A raw YAML document becomes `{ spec: "<text>" }`, as for pipelines.
   app.addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_req, text, done) => done(null, { spec: text }));
@@ -50,7 +53,8 @@ export const deploymentRoutes: FastifyPluginAsyncZod = async (app) => {
           'Answers 202 with the rollout id when a rollout started, 200 when only the spec was saved or the version ' +
           'already serves (`noop` says which). A deployment busy with a rollout answers 409. A model server that asks ' +
           'for more than the step policy allows (executor, image, cpu, memory; a container server needs host ' +
-          'networking) is refused with 400 of type policy-violation.',
+          'networking) is refused with 400 of type policy-violation; a server on Kubernetes without a configured ' +
+          'cluster with 400.',
         body: applyBody,
         response: { 200: applied, 202: applied, ...problems(400, 404, 409, 413, 503) },
       },
@@ -58,8 +62,9 @@ export const deploymentRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req, reply) => {
       const yaml = isYaml(req.headers['content-type']);
       const spec = parseDeploymentSpec(req.body.spec, yaml ? [] : ['spec']);
-      const violations = checkServer(app.policy, spec.server, yaml ? '$.' : '$.spec.');
+      const violations = checkServer(policy, spec.server, yaml ? '$.' : '$.spec.');
       if (violations.length) throw new PolicyViolationError(violations, "the deployment's model server");
+      checkServerInstallation(spec, installation, yaml ? [] : ['spec']);
       const version =
         req.body.version === undefined
           ? undefined

@@ -1,11 +1,12 @@
 // What the deployment workflow carries of a serving instance: small, serialisable, no handles.
+import type { ServerExecutor } from './spec.js';
 
 /** One running model server of (deployment, version). */
 export interface InstanceRef {
   deployment: string;
   model: string;
   version: number;
-  executor: 'process' | 'docker';
+  executor: ServerExecutor;
   /** Base URL the gateway POSTs `${url}/predict` to. */
   url: string;
   /** The instance's directory on the worker's disk: model/, server.log. */

@@ -39,6 +39,10 @@ describe('deployment spec', () => {
       '$.server.env.SLUICE_PORT',
     );
     expect(issues({ ...base, server: { command: ['x'], executor: 'docker' } })[0]!.path).toBe('$.server.image');
+    expect(issues({ ...base, server: { command: ['x'], executor: 'kubernetes' } })[0]).toEqual({
+      path: '$.server.image',
+      message: 'the kubernetes executor needs an image',
+    });
     expect(issues({ ...base, rollout: { strategy: 'canary' } })[0]).toMatchObject({ path: '$.rollout.steps' });
     expect(issues({ ...base, rollout: { strategy: 'canary', steps: [10, 50] } })[0]!.message).toMatch(/last .* 100/);
     expect(issues({ ...base, smoke: { rows: [] } })[0]!.path).toBe('$.smoke.rows');

@@ -31,14 +31,14 @@ function validMemory(m: string): boolean {
   }
 }
 
-export const SERVER_EXECUTORS = ['process', 'docker'] as const;
+export const SERVER_EXECUTORS = ['process', 'docker', 'kubernetes'] as const;
 export type ServerExecutor = (typeof SERVER_EXECUTORS)[number];
 
 export const serverSchema = z
   .strictObject({
-    /** Where the server runs: a local process (the default) or a container of `image`. */
+    /** Where the server runs: a local process (the default), a container of `image`, or a Deployment of it on Kubernetes. */
     executor: z.enum(SERVER_EXECUTORS).optional(),
-    /** The server's image (docker); ignored by the process executor, as for steps. */
+    /** The server's image (docker, kubernetes); ignored by the process executor, as for steps. */
     image: z.string().min(1).max(500).optional(),
     command: z.array(z.string().min(1).max(4096)).min(1, 'the server needs a command').max(200),
     /** The process executor builds a venv from these requirements (as for steps); needs `code`. */
@@ -56,9 +56,9 @@ export const serverSchema = z
       .optional(),
     readyTimeoutSeconds: z.number().positive().max(3600).default(120),
   })
-  .refine((s) => s.executor !== 'docker' || s.image !== undefined, {
-    path: ['image'],
-    message: 'the docker executor needs an image',
+  .superRefine((s, ctx) => {
+    if (s.executor !== undefined && s.executor !== 'process' && s.image === undefined)
+      ctx.addIssue({ code: 'custom', path: ['image'], message: `the ${s.executor} executor needs an image` });
   });
 
 export const smokeSchema = z.strictObject({

@@ -67,7 +67,7 @@ export function serverSubject(id: string, server: DeploymentSpec['server']): Pol
     id,
     executor,
     image: server.image ?? '',
-    network: executor === 'process' ? 'none' : 'host',
+    network: executor === 'docker' ? 'host' : 'none',
     ...(cpu !== undefined ? { cpu } : {}),
     ...(memory !== undefined ? { memoryMb: Math.ceil(parseMemory(memory)) } : {}),
     timeoutMs: 0,

@@ -5,7 +5,8 @@ GET /ready    -> 200 {"model": name, "version": N} once the model is loaded (503
 POST /predict -> {"rows": [{feature: value, ...}, ...]} -> {"predictions": [...], "version": N}
 
 The worker puts the registered model version in SLUICE_MODEL_DIR (train.py's model.pkl) and picks
-the port (SLUICE_PORT, loopback only).
+the port (SLUICE_PORT) and the address (SLUICE_BIND_ADDRESS: loopback, except for a pod of its own
+network on Kubernetes).
 """
 import json, os, pickle, sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,6 +17,7 @@ MODEL_DIR = os.environ.get("SLUICE_MODEL_DIR", "/sluice/model")
 NAME = os.environ.get("SLUICE_MODEL_NAME", "wine")
 VERSION = int(os.environ.get("SLUICE_MODEL_VERSION", "0"))
 PORT = int(os.environ.get("SLUICE_PORT", "8080"))
+HOST = os.environ.get("SLUICE_BIND_ADDRESS", "127.0.0.1")
 
 files = sorted(f for f in os.listdir(MODEL_DIR) if f.endswith(".pkl")) or sorted(os.listdir(MODEL_DIR))
 with open(os.path.join(MODEL_DIR, files[0]), "rb") as f:
@@ -57,7 +59,7 @@ class Handler(BaseHTTPRequestHandler):
         pass  # one line per request would drown the instance log
 
 
-server = ThreadingHTTPServer(("127.0.0.1", PORT), Handler)
-print(f"serving {NAME}/{VERSION} ({len(features)} features) on 127.0.0.1:{PORT}", flush=True)
+server = ThreadingHTTPServer((HOST, PORT), Handler)
+print(f"serving {NAME}/{VERSION} ({len(features)} features) on {HOST}:{PORT}", flush=True)
 sys.stdout.flush()
 server.serve_forever()
