@@ -22,8 +22,9 @@ export async function buildServer(deps: AppDeps, opts: { logger?: boolean } = {}
     clientErrorHandler,
     return503OnClosing: false,
   });
-  server.addHook('onSend', async (req, reply) => {
+  server.addHook('onSend', (req, reply, payload, done) => {
     reply.header('x-request-id', req.id);
+    done(null, payload);
   });
   // Imported only when tracing is on: without an endpoint @fastify/otel is never loaded.
   if (deps.tracing)

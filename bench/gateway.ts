@@ -1,25 +1,37 @@
 /**
- * The inference gateway's cost: a trivial model server (a separate node process, keep-alive,
- * answering a constant prediction) called directly and through the gateway of the real API (this
- * process, PGlite; its Temporal connection is lazy and never used: predictions do not touch
- * Temporal), at the same concurrency, in one run. autocannon fires from a worker thread. Two measurements per path:
- * - saturated: as many requests as the connections carry → throughput (and latency under load);
- * - paced: a fixed total rate well below both ceilings → the latency the gateway adds to a request
- *   that does not queue behind others.
- * The machine's other load moves the latencies; the CPU time per request (this process runs the
- * API and the load generator, the model server runs apart) says what the gateway itself costs.
- * Last, GET /healthz of the same API at the same concurrency: the floor any request pays here.
- * Options: `--connections <n>` (default 16), `--duration <s>` (default 10), `--rate <req/s>` (default 500).
+ * The inference gateway's cost, in one run, at the same concurrency, body and duration for both paths:
+ * each model server is called directly and through the gateway of the real API (this process,
+ * PGlite; its Temporal connection is lazy and never used: predictions do not touch Temporal).
+ * autocannon fires from a worker thread of this process. Two model servers:
+ * - `trivial`: a node `http` server in its own process answering a constant prediction, with
+ *   keep-alive: the strict case, where the gateway's own HTTP work is as large as the server's;
+ * - `serve.py`: the example's real serving script (examples/lifecycle/serve.py) run as the process
+ *   executor runs it (its requirements.txt venv, SLUICE_* environment, loopback port) with a small
+ *   model (scaled logistic regression on scikit-learn's wine data), one 13-feature row per request:
+ *   the server users deploy. Skipped, with the reason printed, when its venv cannot be built.
+ * Per server and path: saturated (as many requests as the connections carry: throughput, latency
+ * under load) and paced (a fixed total rate, the same for both paths, at most half of what the
+ * server alone carried: the latency a request that does not queue pays).
+ * Then, at the same concurrency: GET /healthz of the API (the floor of its request pipeline) and a
+ * bare Fastify route in this process (the floor of any Fastify route on this machine right now).
+ * `cpuUsPerRequest` is the CPU time of this process (API + load generator) per request: robust to the
+ * machine's other load where latencies are not; its difference between the two paths is the
+ * gateway's CPU cost per request (the model server runs apart, the load generator cancels out).
+ * Options: `--connections <n>` (16), `--duration <s>` (8), `--rate <req/s>` (500),
+ * `--servers trivial,serve.py` (both).
  */
 import { Client, Connection } from '@temporalio/client';
 import autocannon from 'autocannon';
-import { spawn, type ChildProcess } from 'node:child_process';
+import Fastify from 'fastify';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import { PythonEnvs } from '../activities/executors/python-env.js';
 import { buildServer, listen } from '../api/server.js';
 import { issueKey } from '../core/access/keys.js';
 import { createArtifactStore } from '../core/artifacts/index.js';
@@ -27,14 +39,13 @@ import { loadConfig } from '../core/config.js';
 import { dbTarget, openDb } from '../core/db/connect.js';
 import { migrateToLatest } from '../core/db/migrate.js';
 import { FileLogStore } from '../core/logs/index.js';
+import { defaultToolsDir } from '../core/temporal/binary.js';
 import { freePort } from '../core/temporal/dev-server.js';
 
-const DEPLOYMENT = 'bench-gateway';
 const ROW = { fixed_acidity: 7.4, volatile_acidity: 0.7, citric_acid: 0, residual_sugar: 1.9, alcohol: 9.4 };
-const BODY = JSON.stringify({ rows: [ROW] });
 
-/** The model server: its own process, so that the direct path does not share the API's event loop. */
-const MODEL_SERVER = `
+/** The trivial model server: its own process, so that the direct path does not share the API's event loop. */
+const TRIVIAL_SERVER = `
 const http = require('node:http');
 const answer = Buffer.from('{"predictions":[5]}');
 const server = http.createServer((req, res) => {
@@ -48,10 +59,105 @@ server.keepAliveTimeout = 60000;
 server.listen(0, '127.0.0.1', () => console.log(server.address().port));
 `;
 
-async function startModelServer(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['-e', MODEL_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** A model server under test: where it listens, the body it predicts on, how to stop it. */
+interface ModelServer {
+  name: string;
+  url: string;
+  body: string;
+  stop(): Promise<void>;
+}
+
+async function startTrivialServer(): Promise<ModelServer> {
+  const child = spawn(process.execPath, ['-e', TRIVIAL_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
-  return { url: `http://127.0.0.1:${line.trim()}`, child };
+  return {
+    name: 'trivial',
+    url: `http://127.0.0.1:${line.trim()}`,
+    body: JSON.stringify({ rows: [ROW] }),
+    stop: () => stopChild(child),
+  };
+}
+
+/** Trains the small model with the venv's scikit-learn and prints one row of the training data. */
+const TRAIN = `
+import json, pickle, sys
+from sklearn.datasets import load_wine
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+x, y = load_wine(return_X_y=True, as_frame=True)
+model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)).fit(x, y)
+model.feature_names = list(x.columns)
+with open(sys.argv[1] + "/model.pkl", "wb") as f:
+    pickle.dump(model, f)
+print(json.dumps(x.iloc[0].to_dict()))
+`;
+
+/** examples/lifecycle/serve.py as the process executor starts it: its venv first on PATH, the SLUICE_* contract. */
+async function startServePy(dataDir: string): Promise<ModelServer> {
+  const code = resolve(import.meta.dirname, '../examples/lifecycle');
+  const env = await new PythonEnvs(defaultToolsDir()).ensure(code, 'requirements.txt', {
+    onLog: (_stream, line) => void process.stderr.write(`${line}\n`),
+    signal: AbortSignal.timeout(15 * 60_000),
+  });
+  if (!env.ok)
+    throw new Error(`the venv of examples/lifecycle/requirements.txt could not be built (exit ${env.exitCode})`);
+  const bin = join(env.dir, 'bin');
+  const modelDir = join(dataDir, 'model');
+  await mkdir(modelDir, { recursive: true });
+  const { stdout } = await promisify(execFile)(join(bin, 'python'), ['-c', TRAIN, modelDir]);
+  const row = JSON.parse(stdout.trim()) as Record<string, number>;
+  const port = await freePort();
+  const child = spawn('python3', ['serve.py'], {
+    cwd: code,
+    env: {
+      ...process.env,
+      PATH: `${bin}:${process.env.PATH ?? ''}`,
+      VIRTUAL_ENV: env.dir,
+      SLUICE_MODEL_DIR: modelDir,
+      SLUICE_MODEL_NAME: 'wine',
+      SLUICE_MODEL_VERSION: '1',
+      SLUICE_PORT: String(port),
+    },
+    // Its stderr is kept for a failed start only: when autocannon stops mid-request, serve.py prints
+    // a BrokenPipeError traceback per connection it was still answering.
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => void (stderr = (stderr + c.toString()).slice(-2000)));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`serve.py exited (${child.exitCode}) before it was ready: ${stderr}`);
+    const ready = await fetch(`${url}/ready`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ready) break;
+    if (Date.now() > deadline) {
+      await stopChild(child);
+      throw new Error(`serve.py was not ready within 120 s: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { name: 'serve.py', url, body: JSON.stringify({ rows: [row] }), stop: () => stopChild(child) };
+}
+
+/** Waits until the gateway answers a fresh prediction, then a second more for requests still on their way. */
+async function drain(gateway: Target, body: string): Promise<void> {
+  await fetch(gateway.url, {
+    method: 'POST',
+    headers: { ...gateway.headers, 'content-type': 'application/json' },
+    body,
+  });
+  await new Promise((r) => setTimeout(r, 1000));
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = once(child, 'exit');
+  child.kill('SIGTERM');
+  await gone;
 }
 
 interface Measured {
@@ -67,20 +173,21 @@ interface Measured {
   mainThreadUsPerRequest: number;
 }
 
-async function fire(
-  url: string,
-  headers: Record<string, string>,
-  connections: number,
-  durationS: number,
-  rate?: number,
-): Promise<Measured> {
+/** GET `url` without a body, else POST the body as JSON. */
+interface Target {
+  url: string;
+  body?: string;
+  headers?: Record<string, string>;
+}
+
+async function fire(t: Target, connections: number, durationS: number, rate?: number): Promise<Measured> {
   const cpu = process.cpuUsage();
   const elu = performance.eventLoopUtilization();
   const r = await autocannon({
-    url,
-    ...(url.endsWith('/healthz')
+    url: t.url,
+    ...(t.body === undefined
       ? { method: 'GET' as const }
-      : { method: 'POST' as const, body: BODY, headers: { 'content-type': 'application/json', ...headers } }),
+      : { method: 'POST' as const, body: t.body, headers: { 'content-type': 'application/json', ...t.headers } }),
     connections,
     workers: 1,
     duration: durationS,
@@ -103,16 +210,104 @@ async function fire(
 const option = (args: string[], name: string): string | undefined =>
   args.includes(name) ? args[args.indexOf(name) + 1] : undefined;
 
+const print = (line: object) => process.stdout.write(`${JSON.stringify(line)}\n`);
+
+/** Warms up (2 s: JIT, pools), then measures. */
+async function measure(t: Target, connections: number, durationS: number, rate?: number): Promise<Measured> {
+  await fire(t, connections, 2, rate);
+  return fire(t, connections, durationS, rate);
+}
+
+interface Options {
+  connections: number;
+  durationS: number;
+  rate: number;
+}
+
+/** One model server, directly and through the gateway: saturated, then paced; its summary line last. */
+async function benchServer(server: ModelServer, gateway: Target, o: Options): Promise<void> {
+  const direct: Target = { url: `${server.url}/predict`, body: server.body };
+  const via: Target = { ...gateway, body: server.body };
+  const base = { server: server.name, connections: o.connections, durationS: o.durationS };
+  const sat = {
+    d: await measure(direct, o.connections, o.durationS),
+    g: await measure(via, o.connections, o.durationS),
+  };
+  print({ case: 'gateway-saturated', ...base, path: 'direct', ...sat.d });
+  print({ case: 'gateway-saturated', ...base, path: 'gateway', ...sat.g });
+  // Paced below what the server alone carries, or the rate would measure queueing, not the gateway.
+  const rate = Math.max(1, Math.min(o.rate, Math.floor(sat.d.requestsPerSec / 2)));
+  const paced = {
+    d: await measure(direct, o.connections, o.durationS, rate),
+    g: await measure(via, o.connections, o.durationS, rate),
+  };
+  print({ case: 'gateway-paced', ...base, rate, path: 'direct', ...paced.d });
+  print({ case: 'gateway-paced', ...base, rate, path: 'gateway', ...paced.g });
+  const summary = {
+    case: 'gateway-summary',
+    server: server.name,
+    connections: o.connections,
+    pacedRate: rate,
+    addedP50MsPaced: paced.g.p50Ms - paced.d.p50Ms,
+    addedP99MsPaced: paced.g.p99Ms - paced.d.p99Ms,
+    addedP50MsSaturated: sat.g.p50Ms - sat.d.p50Ms,
+    addedP99MsSaturated: sat.g.p99Ms - sat.d.p99Ms,
+    throughputRatio: Number((sat.g.requestsPerSec / Math.max(1, sat.d.requestsPerSec)).toFixed(3)),
+    directCpuUsPerRequest: sat.d.cpuUsPerRequest,
+    gatewayPathCpuUsPerRequest: sat.g.cpuUsPerRequest,
+    // The load generator's own share cancels out: what remains is the gateway's CPU per request.
+    gatewayCpuUsPerRequest: sat.g.cpuUsPerRequest - sat.d.cpuUsPerRequest,
+    gatewayMainThreadUsPerRequest: sat.g.mainThreadUsPerRequest,
+    errors: sat.d.errors + sat.g.errors + paced.d.errors + paced.g.errors,
+    non2xx: sat.d.non2xx + sat.g.non2xx + paced.d.non2xx + paced.g.non2xx,
+  };
+  const targetsMet = {
+    p50: summary.addedP50MsPaced <= 2,
+    p99: summary.addedP99MsPaced <= 5,
+    throughput: summary.throughputRatio >= 0.8,
+  };
+  print({ ...summary, targetsMet });
+}
+
+/** A bare Fastify route in this process at the same concurrency: what any Fastify route costs here, now. */
+async function fastifyFloor(o: Options): Promise<Measured> {
+  const bare = Fastify({ logger: false });
+  bare.get('/healthz', async () => ({ status: 'ok' }));
+  const url = await bare.listen({ host: '127.0.0.1', port: await freePort() });
+  try {
+    return await measure({ url: `${url}/healthz` }, o.connections, o.durationS);
+  } finally {
+    await bare.close();
+  }
+}
+
+const SERVERS: Record<string, (dataDir: string) => Promise<ModelServer>> = {
+  trivial: () => startTrivialServer(),
+  'serve.py': startServePy,
+};
+
 export async function run(args: string[]): Promise<void> {
-  const connections = Number(option(args, '--connections') ?? 16) || 16;
-  const durationS = Number(option(args, '--duration') ?? 10) || 10;
-  const rate = Number(option(args, '--rate') ?? 500) || 500;
-  const model = await startModelServer();
+  const o: Options = {
+    connections: Number(option(args, '--connections') ?? 16) || 16,
+    durationS: Number(option(args, '--duration') ?? 8) || 8,
+    rate: Number(option(args, '--rate') ?? 500) || 500,
+  };
+  const names = (option(args, '--servers') ?? Object.keys(SERVERS).join(',')).split(',');
+  for (const n of names)
+    if (!SERVERS[n]) throw new Error(`--servers: no model server "${n}" (${Object.keys(SERVERS)})`);
+  print({
+    case: 'gateway-machine',
+    cores: availableParallelism(),
+    cpu: cpus()[0]?.model,
+    node: process.version,
+    loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
+    at: new Date().toISOString(),
+  });
   const dataDir = await mkdtemp(join(tmpdir(), 'sluice-bench-gw-'));
   const config = loadConfig({
     SLUICE_DATA_DIR: dataDir,
     SLUICE_LOG_LEVEL: 'warn',
-    SLUICE_GATEWAY_CONNECTIONS: String(connections),
+    SLUICE_GATEWAY_CONNECTIONS: String(o.connections),
   });
   const db = await openDb(dbTarget(config));
   await migrateToLatest(db);
@@ -126,68 +321,48 @@ export async function run(args: string[]): Promise<void> {
   });
   const apiUrl = await listen(server, '127.0.0.1', await freePort());
   try {
-    const { key } = await issueKey(db, { name: 'bench', role: 'viewer', scope: { predict: [DEPLOYMENT] } });
-    await db
-      .insertInto('deployment_routes')
-      .values({ deployment: DEPLOYMENT, model: 'wine', version: 1, url: model.url, weight: 100 })
-      .execute();
-    const direct = `${model.url}/predict`;
-    const gateway = `${apiUrl}/v1/deployments/${DEPLOYMENT}/predict`;
+    const deployments = names.map((n) => `bench-${n.replace(/[^a-z0-9]/g, '-')}`);
+    const { key } = await issueKey(db, { name: 'bench', role: 'viewer', scope: { predict: deployments } });
     const auth = { authorization: `Bearer ${key}` };
-    const probe = await fetch(gateway, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: BODY,
-    });
-    if (probe.status !== 200) throw new Error(`the gateway does not answer: ${probe.status} ${await probe.text()}`);
-
-    const results: Record<string, Measured> = {};
-    for (const mode of ['saturated', 'paced'] as const) {
-      for (const [path, url, headers] of [
-        ['direct', direct, {}],
-        ['gateway', gateway, auth],
-      ] as const) {
-        await fire(url, headers, connections, 2, mode === 'paced' ? rate : undefined); // warm-up: JIT, pools
-        const m = await fire(url, headers, connections, durationS, mode === 'paced' ? rate : undefined);
-        results[`${mode}:${path}`] = m;
-        process.stdout.write(
-          `${JSON.stringify({ case: `gateway-${mode}`, path, connections, ...(mode === 'paced' ? { rate } : {}), durationS, ...m })}\n`,
-        );
+    for (const [i, name] of names.entries()) {
+      let model: ModelServer;
+      try {
+        model = await SERVERS[name]!(dataDir);
+      } catch (err) {
+        print({ case: 'gateway-skipped', server: name, reason: err instanceof Error ? err.message : String(err) });
+        continue;
+      }
+      try {
+        const deployment = deployments[i]!;
+        await db
+          .insertInto('deployment_routes')
+          .values({ deployment, model: 'wine', version: 1, url: model.url, weight: 100 })
+          .execute();
+        const gateway = { url: `${apiUrl}/v1/deployments/${deployment}/predict`, headers: auth };
+        const probe = await fetch(gateway.url, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json' },
+          body: model.body,
+        });
+        if (probe.status !== 200)
+          throw new Error(`the gateway does not answer for ${name}: ${probe.status} ${await probe.text()}`);
+        await benchServer(model, gateway, o);
+        // autocannon stops mid-request: let the gateway's last forwards finish before the server goes.
+        await drain(gateway, model.body);
+      } finally {
+        await model.stop();
       }
     }
-    // The same API's cheapest route at the same concurrency: what any request costs here before the gateway's work.
-    await fire(`${apiUrl}/healthz`, {}, connections, 2);
-    const healthz = await fire(`${apiUrl}/healthz`, {}, connections, durationS);
-    process.stdout.write(`${JSON.stringify({ case: 'api-healthz-saturated', connections, durationS, ...healthz })}\n`);
-    const sat = { d: results['saturated:direct']!, g: results['saturated:gateway']! };
-    const paced = { d: results['paced:direct']!, g: results['paced:gateway']! };
-    const summary = {
-      case: 'gateway-summary',
-      cores: availableParallelism(),
-      cpu: cpus()[0]?.model,
-      node: process.version,
-      connections,
-      addedP50MsPaced: paced.g.p50Ms - paced.d.p50Ms,
-      addedP99MsPaced: paced.g.p99Ms - paced.d.p99Ms,
-      addedP50MsSaturated: sat.g.p50Ms - sat.d.p50Ms,
-      addedP99MsSaturated: sat.g.p99Ms - sat.d.p99Ms,
-      throughputRatio: Number((sat.g.requestsPerSec / sat.d.requestsPerSec).toFixed(3)),
-      // The load generator's own share cancels out: what remains is the gateway's CPU per request.
-      gatewayCpuUsPerRequest: sat.g.cpuUsPerRequest - sat.d.cpuUsPerRequest,
-      gatewayMainThreadUsPerRequest: sat.g.mainThreadUsPerRequest,
-      healthzRequestsPerSec: healthz.requestsPerSec,
-    };
-    const met = {
-      p50: summary.addedP50MsPaced <= 2,
-      p99: summary.addedP99MsPaced <= 5,
-      throughput: summary.throughputRatio >= 0.8,
-    };
-    process.stdout.write(`${JSON.stringify({ ...summary, targetsMet: met })}\n`);
+    // The same API's cheapest route, and a bare Fastify route: what any request costs here before the gateway's work.
+    const healthz = await measure({ url: `${apiUrl}/healthz` }, o.connections, o.durationS);
+    print({ case: 'api-healthz-saturated', connections: o.connections, durationS: o.durationS, ...healthz });
+    const floor = await fastifyFloor(o);
+    print({ case: 'fastify-floor-saturated', connections: o.connections, durationS: o.durationS, ...floor });
+    print({ case: 'gateway-machine-after', loadAverage: loadavg().map((l) => Number(l.toFixed(2))) });
   } finally {
     await server.close();
     await connection.close().catch(() => {});
     await db.destroy();
-    model.child.kill();
     await rm(dataDir, { recursive: true, force: true });
   }
 }

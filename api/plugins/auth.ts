@@ -24,6 +24,8 @@ declare module 'fastify' {
   }
 }
 
+const BEARER = /^Bearer\s+(\S+)$/i;
+
 /** Bearer API keys on every route, checked against the role the route declares in `config.role`. */
 export const auth = fp(
   async (app: FastifyInstance) => {
@@ -38,15 +40,16 @@ export const auth = fp(
 
     app.addHook('onRequest', async (req) => {
       if (req.is404) return;
+      const { config } = req.routeOptions;
       // The interactive docs' own routes come from @fastify/swagger-ui and carry no route config.
-      const required = req.url.startsWith('/docs') ? 'public' : (req.routeOptions.config?.role ?? 'admin');
+      const required = req.url.startsWith('/docs') ? 'public' : (config?.role ?? 'admin');
       if (required === 'public') return;
       const header = req.headers.authorization;
-      const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+      const match = header ? BEARER.exec(header) : null;
       if (!match) throw new UnauthorizedError('missing API key: send "Authorization: Bearer <key>"');
-      req.principal = await keys.principal(match[1]!);
+      req.principal = keys.cached(match[1]!) ?? (await keys.principal(match[1]!));
       // A scoped key is refused by what it is for, before its (viewer) role is weighed.
-      requireScopedRoute(req.principal.keyId, req.principal.scope, req.routeOptions.config?.scoped);
+      requireScopedRoute(req.principal.keyId, req.principal.scope, config?.scoped);
       requireRole(req.principal, required);
     });
   },

@@ -36,9 +36,11 @@ export const metrics = fp(
 
     app.addHook('onClose', async () => registry.clear());
 
-    app.addHook('onResponse', async (req, reply) => {
+    // A callback hook, not an async one: no promise per request for what is synchronous.
+    app.addHook('onResponse', (req, reply, done) => {
       const route = req.routeOptions.url ?? (req.is404 ? 'unmatched' : 'unknown');
       duration.observe({ method: req.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+      done();
     });
 
     app.get(

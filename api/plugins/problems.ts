@@ -166,12 +166,20 @@ export const problemHandling = fp(
     app.addHook('preClose', async () => {
       closing = true;
     });
+    // Only routes another route with fewer parameters could also match need the look-up below: known
+    // once every route is registered, so the common request (predictions) skips it.
+    const templates: string[] = [];
+    app.addHook('onRoute', (route) => void templates.push(route.url));
+    let shadowable: Set<string> | undefined;
     app.addHook('onRequest', async (req, reply) => {
       // PATCH /v1/models/m/versions/compare reaches `/versions/:version` only because PATCH has no
       // `/versions/compare`: the resource the path names is the static one, which answers 405.
-      const params = Object.keys(req.params ?? {}).length;
-      if (!closing && params > 0 && !req.is404) {
-        if (routesOf(req.url.split('?')[0]!).some((r) => r.params < params)) return notFound(req, reply);
+      if (!closing && !req.is404) {
+        shadowable ??= mayBeShadowed(templates);
+        if (shadowable.has(req.routeOptions.url!)) {
+          const params = Object.keys(req.params ?? {}).length;
+          if (routesOf(req.url.split('?')[0]!).some((r) => r.params < params)) return notFound(req, reply);
+        }
       }
       if (!closing) return;
       reply.header('connection', 'close');
@@ -182,6 +190,31 @@ export const problemHandling = fp(
 );
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+const isParam = (segment: string) => segment.includes(':') || segment.includes('*');
+const paramCount = (segments: string[]) => segments.filter(isParam).length;
+
+/**
+ * Route templates with parameters whose URLs a template with fewer parameters (of any method) may
+ * also match: `/models/:name/versions/:version` and `/models/:name/versions/compare`. Conservative:
+ * a segment with a parameter or a wildcard is taken to match anything.
+ */
+export function mayBeShadowed(templates: readonly string[]): Set<string> {
+  const split = [...new Set(templates)].map((t) => ({ t, s: t.split('/') }));
+  const compatible = (a: string, b: string) => a === b || isParam(a) || isParam(b);
+  const overlap = (a: string[], b: string[]) => {
+    const wild = b.at(-1)?.includes('*') ? b.length - 1 : undefined;
+    if (wild === undefined) return a.length === b.length && a.every((x, i) => compatible(x, b[i]!));
+    return a.length >= wild && b.slice(0, wild).every((y, i) => compatible(a[i]!, y));
+  };
+  const out = new Set<string>();
+  for (const r of split) {
+    const n = paramCount(r.s);
+    if (n === 0) continue;
+    if (split.some((o) => o !== r && paramCount(o.s) < n && (overlap(r.s, o.s) || overlap(o.s, r.s)))) out.add(r.t);
+  }
+  return out;
+}
 
 /**
  * Errors Fastify raises before any route or hook runs (set as the server's `frameworkErrors`): a

@@ -1,5 +1,7 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyReply, FastifyRequest, FastifySchemaCompiler, FastifySerializerCompiler } from 'fastify';
+import type { FastifyRouteSchemaDef } from 'fastify/types/schema.js';
+import { serializerCompiler, validatorCompiler, type FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { ZodType } from 'zod';
 import { STATUS_CODES } from 'node:http';
 import { requireDeploymentInScope } from '../../core/access/scope.js';
 import { GatewayError } from '../../core/gateway/errors.js';
@@ -7,12 +9,15 @@ import { problems } from '../schemas/common.js';
 import {
   accuracyQuery,
   accuracyResponse,
+  DEPLOYMENT_NAME,
   deploymentParams,
   feedbackBody,
   feedbackResponse,
+  isPredictBody,
   predictBody,
   predictResponse,
 } from '../schemas/predict.js';
+import type { Prediction } from '../../core/gateway/gateway.js';
 
 const GATEWAY_PROBLEMS: Record<number, string> = {
   400: 'Invalid request, or the model server refused the rows as invalid (its answer is quoted in `detail`)',
@@ -48,6 +53,33 @@ export function sendGatewayProblem(req: FastifyRequest, reply: FastifyReply, err
     });
 }
 
+/**
+ * The data plane's validation: a request zod would accept unchanged passes a plain check and is
+ * used as parsed; anything else goes to zod, whose errors (and 400s) stay as they are.
+ */
+const predictValidator: FastifySchemaCompiler<unknown> = (route) => {
+  const zod = validatorCompiler(route as FastifyRouteSchemaDef<ZodType>);
+  if (route.httpPart === 'body') return (data) => (isPredictBody(data) ? { value: data } : zod(data));
+  if (route.httpPart === 'params')
+    return (data) => {
+      const name = (data as { name?: unknown }).name;
+      const only = Object.keys(data as object).length === 1;
+      return only && typeof name === 'string' && DEPLOYMENT_NAME.test(name) ? { value: data } : zod(data);
+    };
+  return zod;
+};
+
+/**
+ * The 200 answer is built by the gateway from the route table (model, version) and the model
+ * server's parsed JSON (predictions), so it always fits `predictResponse`: it is written with
+ * JSON.stringify instead of re-validated by zod on every request. Problem answers keep zod.
+ */
+const predictSerializer: FastifySerializerCompiler<unknown> = (route) =>
+  route.httpStatus === '200'
+    ? (p: Prediction) =>
+        JSON.stringify({ predictions: p.predictions, model: p.model, version: p.version, requestId: p.requestId })
+    : serializerCompiler(route as Parameters<typeof serializerCompiler>[0]);
+
 /** POST /v1/deployments/{name}/predict: the inference gateway (core/gateway). */
 export const predictRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
@@ -67,6 +99,8 @@ export const predictRoutes: FastifyPluginAsyncZod = async (app) => {
         body: predictBody,
         response: { 200: predictResponse, ...gatewayProblems(400, 404, 413, 422, 502, 503) },
       },
+      validatorCompiler: predictValidator,
+      serializerCompiler: predictSerializer,
     },
     async (req, reply) => {
       const { name } = req.params;

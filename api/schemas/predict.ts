@@ -9,16 +9,37 @@ export const deploymentParams = z.strictObject({
 
 /** The most rows one prediction request may carry. */
 export const MAX_PREDICT_ROWS = 1000;
+/** The longest feature name a row may carry. */
+const MAX_FEATURE_NAME = 200;
 
 export const predictBody = z.strictObject({
   rows: z
-    .array(z.record(z.string().max(200), z.unknown()), {
+    .array(z.record(z.string().max(MAX_FEATURE_NAME), z.unknown()), {
       error: 'expected an array of rows (objects of feature → value)',
     })
     .min(1, 'send at least one row')
     .max(MAX_PREDICT_ROWS, `at most ${MAX_PREDICT_ROWS} rows per request`)
     .describe('Input rows: objects of feature name → value, passed on to the model server as given'),
 });
+
+/**
+ * The gateway's fast path: true exactly when `predictBody` accepts `body` unchanged (an object with
+ * only `rows`, 1..1000 plain objects whose keys are at most 200 characters). The route validates
+ * with this first and hands anything else to zod, so errors keep zod's wording; zod would return
+ * the same rows (its record copy holds the same values), only later.
+ */
+export function isPredictBody(body: unknown): body is z.infer<typeof predictBody> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
+  let keys = 0;
+  for (const k in body) if (k !== 'rows' || ++keys > 1) return false;
+  const rows = (body as { rows?: unknown }).rows;
+  if (!Array.isArray(rows) || rows.length < 1 || rows.length > MAX_PREDICT_ROWS) return false;
+  for (const row of rows) {
+    if (typeof row !== 'object' || row === null || Object.getPrototypeOf(row) !== Object.prototype) return false;
+    for (const k in row) if (k.length > MAX_FEATURE_NAME) return false;
+  }
+  return true;
+}
 
 export const predictResponse = z.object({
   predictions: z.array(z.unknown()).describe("The model server's predictions, one per row"),

@@ -19,21 +19,45 @@ const MAX_CACHED = 10_000;
 /** A key's last-used time is written at most this often: a write per request would cap throughput. */
 const TOUCH_EVERY_MS = 60_000;
 
+interface Cached {
+  row: ApiKeyRow | undefined;
+  at: number;
+  /** The row as a principal, made once per look-up (its scope parsed once, not per request). */
+  principal?: Readonly<Principal>;
+}
+
 /** Turns a presented secret into the principal it belongs to, refusing unknown, revoked and expired keys. */
 export class KeyCheck {
-  private readonly cache = new Map<string, { row: ApiKeyRow | undefined; at: number }>();
+  private readonly cache = new Map<string, Cached>();
   private readonly touched = new Map<string, number>();
 
   constructor(private readonly db: Db) {}
 
-  async principal(secret: string): Promise<Principal> {
-    const row = await this.lookup(secret);
+  /**
+   * The principal of a key verified less than CACHE_TTL_MS ago, unexpired and touched recently,
+   * without waiting: what nearly every request finds. undefined: ask `principal()`.
+   * One SHA-256 of the secret; the secret itself is never compared or kept.
+   */
+  cached(secret: string): Readonly<Principal> | undefined {
+    const hit = this.cache.get(hashKey(secret));
+    if (!hit?.principal) return undefined;
+    const now = Date.now();
+    const row = hit.row!;
+    if (now - hit.at >= CACHE_TTL_MS || (row.expires_at && row.expires_at.getTime() <= now)) return undefined;
+    if (now - (this.touched.get(row.id) ?? 0) >= TOUCH_EVERY_MS) return undefined;
+    return hit.principal;
+  }
+
+  async principal(secret: string): Promise<Readonly<Principal>> {
+    const entry = await this.lookup(secret);
+    const row = entry.row;
     if (!row) throw new UnauthorizedError('unknown API key');
     if (row.revoked_at) throw new UnauthorizedError(`API key ${row.id} was revoked`);
     if (row.expires_at && row.expires_at.getTime() <= Date.now())
       throw new UnauthorizedError(`API key ${row.id} expired`);
     await this.touch(row.id);
-    return { keyId: row.id, name: row.name, role: row.role, scope: scopeOf(row.scope) };
+    entry.principal ??= Object.freeze({ keyId: row.id, name: row.name, role: row.role, scope: scopeOf(row.scope) });
+    return entry.principal;
   }
 
   private async touch(id: string): Promise<void> {
@@ -50,14 +74,15 @@ export class KeyCheck {
     this.cache.clear();
   }
 
-  private async lookup(secret: string): Promise<ApiKeyRow | undefined> {
+  private async lookup(secret: string): Promise<Cached> {
     const h = hashKey(secret);
     const hit = this.cache.get(h);
-    if (hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.row;
+    if (hit && Date.now() - hit.at < CACHE_TTL_MS) return hit;
     const row = await findKeyBySecret(this.db, secret);
     if (this.cache.size > MAX_CACHED) this.cache.clear();
-    this.cache.set(h, { row, at: Date.now() });
-    return row;
+    const entry: Cached = { row, at: Date.now() };
+    this.cache.set(h, entry);
+    return entry;
   }
 }
 
