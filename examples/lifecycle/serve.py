@@ -26,6 +26,12 @@ features = list(getattr(model, "feature_names", []))
 
 
 class Handler(BaseHTTPRequestHandler):
+    # Keep-alive: the gateway keeps a pool of connections open; HTTP/1.0 would close each after one answer.
+    # Every answer carries its content-length, which HTTP/1.1 needs.
+    protocol_version = "HTTP/1.1"
+    # Headers and body go out as two writes; with Nagle on, the body waits for the peer's delayed ACK (~40 ms).
+    disable_nagle_algorithm = True
+
     def send(self, status, body):
         data = json.dumps(body).encode()
         self.send_response(status)
@@ -59,7 +65,12 @@ class Handler(BaseHTTPRequestHandler):
         pass  # one line per request would drown the instance log
 
 
-server = ThreadingHTTPServer((HOST, PORT), Handler)
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # the default of 5 refuses connections under a burst
+
+
+server = Server((HOST, PORT), Handler)
 print(f"serving {NAME}/{VERSION} ({len(features)} features) on {HOST}:{PORT}", flush=True)
 sys.stdout.flush()
 server.serve_forever()
