@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import type { InstanceRef } from '../../core/deployments/instance.js';
+import { servingEnv, type InstanceRef } from '../../core/deployments/instance.js';
 
 // Model servers in containers: the same contract as process servers (SLUICE_* environment, the model
 // at a known path, /ready and /predict on SLUICE_PORT of the loopback), on the host network so the
@@ -82,14 +82,7 @@ export async function spawnDockerInstance(s: DockerStart): Promise<string> {
     Cmd: s.command,
     ...(s.user ? { User: `${s.user.uid}:${s.user.gid}` } : {}),
     WorkingDir: s.codeDir ? CONTAINER_CODE_DIR : undefined,
-    Env: Object.entries({
-      ...s.env,
-      SLUICE_DEPLOYMENT: s.ref.deployment,
-      SLUICE_MODEL_NAME: s.ref.model,
-      SLUICE_MODEL_VERSION: String(s.ref.version),
-      SLUICE_MODEL_DIR: CONTAINER_MODEL_DIR,
-      SLUICE_PORT: String(s.port),
-    }).map(([k, v]) => `${k}=${v}`),
+    Env: Object.entries(servingEnv(s.ref, s.env, CONTAINER_MODEL_DIR, s.port)).map(([k, v]) => `${k}=${v}`),
     Labels: {
       [SERVING_LABELS.deployment]: s.ref.deployment,
       [SERVING_LABELS.version]: String(s.ref.version),

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { V1Deployment, V1EnvVar, V1Service, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { ImagePullPolicy } from '../executors/kubernetes-job.js';
 import { labelValue } from '../executors/kubernetes-names.js';
-import type { InstanceRef } from '../../core/deployments/instance.js';
+import { servingEnv, type InstanceRef } from '../../core/deployments/instance.js';
 import { CONTAINER_CODE_DIR, CONTAINER_MODEL_DIR, memoryBytes } from './docker-instance.js';
 
 // A model server on Kubernetes: one apps/v1 Deployment (one replica) and one Service per
@@ -95,12 +95,7 @@ export function servingDeployment(s: ServingObjectsInput): V1Deployment {
   const labels = servingLabels(s.ref.deployment, s.ref.version);
   const loopback = s.address === 'node-loopback';
   const env: V1EnvVar[] = Object.entries({
-    ...s.env,
-    SLUICE_DEPLOYMENT: s.ref.deployment,
-    SLUICE_MODEL_NAME: s.ref.model,
-    SLUICE_MODEL_VERSION: String(s.ref.version),
-    SLUICE_MODEL_DIR: CONTAINER_MODEL_DIR,
-    SLUICE_PORT: String(s.port),
+    ...servingEnv(s.ref, s.env, CONTAINER_MODEL_DIR, s.port),
     // A pod of its own network is reached on its pod IP; a hostNetwork one only on the node's loopback.
     SLUICE_BIND_ADDRESS: loopback ? '127.0.0.1' : '0.0.0.0',
   }).map(([k, v]) => ({ name: k, value: v }));

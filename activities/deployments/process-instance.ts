@@ -3,7 +3,7 @@ import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { processesWithEnv, signalGroup, statOf } from '../executors/process-group.js';
-import type { InstanceRef } from '../../core/deployments/instance.js';
+import { servingEnv, type InstanceRef } from '../../core/deployments/instance.js';
 
 const INHERIT = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR'];
 const GONE_WAIT_MS = 10_000;
@@ -66,12 +66,7 @@ export async function spawnProcessInstance(s: ProcessStart): Promise<number> {
   );
   const env: Record<string, string> = {
     ...inherited,
-    ...s.env,
-    SLUICE_DEPLOYMENT: s.ref.deployment,
-    SLUICE_MODEL_NAME: s.ref.model,
-    SLUICE_MODEL_VERSION: String(s.ref.version),
-    SLUICE_MODEL_DIR: s.modelDir,
-    SLUICE_PORT: String(s.port),
+    ...servingEnv(s.ref, s.env, s.modelDir, s.port),
     SLUICE_INSTANCE_DIR: s.ref.dir,
   };
   if (s.pathPrefix) {
