@@ -60,6 +60,10 @@ describe('deployments: the worker SIGKILLed mid-rollout', () => {
       SLUICE_DB_SCHEMA: schema,
       SLUICE_DATA_DIR: dataDir,
       SLUICE_EXECUTOR: 'process',
+      // A split worker allows no local processes unless told: its model server is one. It runs as this
+      // (root) test process: the temp data dir is 0700, out of reach of the step policy's user.
+      SLUICE_POLICY_EXECUTORS: 'docker,process',
+      SLUICE_POLICY_ALLOW_ROOT: 'true',
     };
     // The worker's own artifact store (its data dir), where the registered versions' bytes must be.
     await registerFixtureVersions(
@@ -72,7 +76,8 @@ describe('deployments: the worker SIGKILLed mid-rollout', () => {
 
     const base = fixtureSpec(name, MODEL);
     const first = await applyDeployment(ctx, deploymentSpecSchema.parse(base), 1, tester);
-    expect((await rolloutDone(pg.db, first.accepted.rolloutId!)).status).toBe('succeeded');
+    const firstDone = await rolloutDone(pg.db, first.accepted.rolloutId!);
+    expect(firstDone.status, firstDone.reason ?? '').toBe('succeeded');
     const [v1Pid] = await servingPids(name);
 
     // Version 2 takes 4 s to load: the worker dies while the rollout waits for its readiness.

@@ -14,6 +14,9 @@ const bodies: [string, string][] = [
   ['any values', JSON.stringify({ rows: [{ a: null, b: [1, { c: 'x' }], d: 'text', e: true, '': 0 }] })],
   ['a 200-character feature', JSON.stringify({ rows: [{ ['f'.repeat(200)]: 1 }] })],
   ['a 201-character feature', JSON.stringify({ rows: [{ ['f'.repeat(201)]: 1 }] })],
+  // JSON Schema counts characters as code points: 200 emoji (400 UTF-16 units) is 200 characters.
+  ['200 astral characters', JSON.stringify({ rows: [{ ['\u{1F600}'.repeat(200)]: 1 }] })],
+  ['201 astral characters', JSON.stringify({ rows: [{ ['\u{1F600}'.repeat(201)]: 1 }] })],
   ['a numeric feature name', JSON.stringify({ rows: [{ 1: 2, '07': 3 }] })],
   ['NUL in a feature and a value', JSON.stringify({ rows: [{ 'a\u0000b': '\u0000' }] })],
   ['no rows', JSON.stringify({ rows: [] })],
@@ -39,6 +42,11 @@ describe("the predict route's fast validation", () => {
     expect(isPredictBody(body)).toBe(zod.success);
     // What the route then uses is what zod would have given it.
     if (zod.success) expect(body).toEqual(zod.data);
+  });
+
+  it('counts a feature name in characters (code points), as the OpenAPI document says', () => {
+    expect(predictBody.safeParse({ rows: [{ ['\u{1F600}'.repeat(200)]: 1 }] }).success).toBe(true);
+    expect(predictBody.safeParse({ rows: [{ ['\u{1F600}'.repeat(201)]: 1 }] }).success).toBe(false);
   });
 
   it('leaves rows that JSON cannot make (class instances, no prototype) to zod', () => {

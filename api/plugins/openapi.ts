@@ -53,7 +53,10 @@ export const openapi = fp(
         // A code package streams its tar to disk (api/routes/code-packages.ts): document the bytes.
         if ((arg.schema as { consumes?: string[] }).consumes?.includes('application/x-tar'))
           return { ...out, schema: { ...out.schema, body: TAR_BODY } };
-        return out;
+        return {
+          ...out,
+          schema: { ...out.schema, ...(out.schema.body ? { body: noProtoKeys(out.schema.body) } : {}) },
+        };
       },
       transformObject: (doc) => groups.apply('openapiObject' in doc ? doc.openapiObject : doc.swaggerObject),
     });
@@ -62,3 +65,22 @@ export const openapi = fp(
   },
   { name: 'sluice-openapi', dependencies: ['sluice-auth'] },
 );
+
+/**
+ * Fastify's JSON parser refuses a body with a `__proto__` key anywhere (prototype poisoning), so
+ * the document says so: every object that takes keys of the client's choosing excludes that name.
+ */
+function noProtoKeys(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(noProtoKeys);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(schema))
+    out[k] = k === 'const' || k === 'enum' || k === 'default' || k === 'examples' ? v : noProtoKeys(v);
+  const freeKeys = out.type === 'object' && (out.additionalProperties !== false || out.propertyNames !== undefined);
+  if (freeKeys) {
+    const names = (out.propertyNames as Record<string, unknown> | undefined) ?? {};
+    const not = { const: '__proto__' };
+    out.propertyNames = names.not === undefined ? { ...names, not } : { allOf: [names, { not }] };
+  }
+  return out;
+}

@@ -12,9 +12,16 @@ export const MAX_PREDICT_ROWS = 1000;
 /** The longest feature name a row may carry. */
 const MAX_FEATURE_NAME = 200;
 
+/** Characters as JSON Schema counts them (code points), not UTF-16 units: an emoji is one. */
+const tooLong = (k: string) => k.length > MAX_FEATURE_NAME && [...k].length > MAX_FEATURE_NAME;
+const featureName = z
+  .string()
+  .refine((k) => !tooLong(k), `feature names are at most ${MAX_FEATURE_NAME} characters`)
+  .meta({ maxLength: MAX_FEATURE_NAME });
+
 export const predictBody = z.strictObject({
   rows: z
-    .array(z.record(z.string().max(MAX_FEATURE_NAME), z.unknown()), {
+    .array(z.record(featureName, z.unknown()), {
       error: 'expected an array of rows (objects of feature → value)',
     })
     .min(1, 'send at least one row')
@@ -36,7 +43,7 @@ export function isPredictBody(body: unknown): body is z.infer<typeof predictBody
   if (!Array.isArray(rows) || rows.length < 1 || rows.length > MAX_PREDICT_ROWS) return false;
   for (const row of rows) {
     if (typeof row !== 'object' || row === null || Object.getPrototypeOf(row) !== Object.prototype) return false;
-    for (const k in row) if (k.length > MAX_FEATURE_NAME) return false;
+    for (const k in row) if (tooLong(k)) return false;
   }
   return true;
 }
