@@ -113,7 +113,13 @@ describe('deployments served from Kubernetes', () => {
     expect(pod.securityContext).toMatchObject({ runAsUser: 65534, runAsNonRoot: true });
     expect(pod.containers[0]!.readinessProbe!.httpGet).toMatchObject({ path: '/ready', host: '127.0.0.1' });
     expect(pod.containers[0]!.resources).toMatchObject({ limits: { cpu: '500m', memory: String(256 * 1024 ** 2) } });
-    expect(pods.some((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))).toBe(true);
+    expect(pods).not.toHaveLength(0);
+    // The rollout gates on its own /ready check; the kubelet's probe reports Ready on its next period.
+    await waitFor('the pod Ready by its readiness probe', async () =>
+      (await servingObjects(name)).pods.some((p) =>
+        p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      ),
+    );
 
     const [route] = await getRoutes(h.db, name);
     expect(route).toMatchObject({ version: 1, weight: 100, url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
