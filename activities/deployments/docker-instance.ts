@@ -4,6 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { servingEnv, type InstanceRef } from '../../core/deployments/instance.js';
+import { parseMemoryBytes } from '../../core/pipeline/units.js';
 
 // Model servers in containers: the same contract as process servers (SLUICE_* environment, the model
 // at a known path, /ready and /predict on SLUICE_PORT of the loopback), on the host network so the
@@ -44,14 +45,6 @@ export async function findDockerInstance(ref: Ref): Promise<{ id: string; port: 
   return undefined;
 }
 
-/** `512Mi`, `2Gi`, `300M`, `1G` or plain bytes → bytes; undefined when absent or unreadable. */
-export function memoryBytes(memory: string | undefined): number | undefined {
-  const m = memory ? /^(\d+(?:\.\d+)?)\s*(Ki|Mi|Gi|K|M|G)?$/.exec(memory.trim()) : null;
-  if (!m) return undefined;
-  const unit = { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, K: 1e3, M: 1e6, G: 1e9 }[m[2] ?? ''] ?? 1;
-  return Math.round(Number(m[1]) * unit);
-}
-
 export interface DockerStart {
   ref: Pick<InstanceRef, 'deployment' | 'model' | 'version' | 'dir'>;
   image: string;
@@ -76,7 +69,7 @@ export async function spawnDockerInstance(s: DockerStart): Promise<string> {
   } catch {
     throw new Error(`image ${s.image} is not on this worker's Docker engine (build or pull it first)`);
   }
-  const memory = memoryBytes(s.resources?.memory);
+  const memory = s.resources?.memory ? parseMemoryBytes(s.resources.memory) : undefined;
   const container = await d.createContainer({
     Image: s.image,
     Cmd: s.command,

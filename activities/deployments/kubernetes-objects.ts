@@ -3,7 +3,8 @@ import type { V1Deployment, V1EnvVar, V1Service, V1Volume, V1VolumeMount } from 
 import type { ImagePullPolicy } from '../executors/kubernetes-job.js';
 import { labelValue } from '../executors/kubernetes-names.js';
 import { servingEnv, type InstanceRef } from '../../core/deployments/instance.js';
-import { CONTAINER_CODE_DIR, CONTAINER_MODEL_DIR, memoryBytes } from './docker-instance.js';
+import { parseMemoryBytes } from '../../core/pipeline/units.js';
+import { CONTAINER_CODE_DIR, CONTAINER_MODEL_DIR } from './docker-instance.js';
 
 // A model server on Kubernetes: one apps/v1 Deployment (one replica) and one Service per
 // (deployment, model version), named from both so that a retried start finds what it created.
@@ -85,7 +86,7 @@ export function servingUrl(name: string, namespace: string, address: ServingAddr
 function resources(r: ServingObjectsInput['resources']) {
   const limits: Record<string, string> = {};
   if (r?.cpu) limits.cpu = `${Math.max(1, Math.round(r.cpu * 1000))}m`;
-  const memory = memoryBytes(r?.memory);
+  const memory = r?.memory ? parseMemoryBytes(r.memory) : undefined;
   if (memory) limits.memory = String(memory);
   return Object.keys(limits).length > 0 ? { requests: { ...limits }, limits } : undefined;
 }

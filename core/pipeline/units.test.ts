@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration, parseMemory } from './units.js';
+import { parseDuration, parseMemory, parseMemoryBytes } from './units.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -31,5 +31,20 @@ describe('parseMemory', () => {
 
   it.each(['', '512MB', 'lots', '-1Mi', '0'])('rejects %j', (input) => {
     expect(() => parseMemory(input)).toThrow(/invalid memory/);
+  });
+});
+
+describe('parseMemoryBytes', () => {
+  it.each([
+    ['256Mi', 256 * 2 ** 20],
+    ['1Gi', 2 ** 30],
+    ['300M', 300e6],
+    ['1.5K', 1500],
+    ['0.5', 1],
+    [4096, 4096],
+  ] as const)('%s -> %d bytes', (input, bytes) => expect(parseMemoryBytes(input)).toBe(bytes));
+
+  it.each(['256 Mi', '1GB', 'x', '-5', '0Ki'])('rejects %j', (input) => {
+    expect(() => parseMemoryBytes(input)).toThrow(/invalid memory .*512Mi/);
   });
 });

@@ -41,12 +41,17 @@ const MEMORY_UNITS: Record<string, number> = {
   Ti: 2 ** 40,
 };
 
-/** `512Mi`, `2Gi`, `1G`, `500K`, or a plain number of bytes (Kubernetes quantity style). Returns MiB. */
-export function parseMemory(input: string | number): number {
+/** `512Mi`, `2Gi`, `1G`, `500K`, or a plain number of bytes (Kubernetes quantity style). Returns bytes. */
+export function parseMemoryBytes(input: string | number): number {
   const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|K|M|G|T)?$/.exec(String(input).trim());
   const bytes = m ? Number(m[1]) * MEMORY_UNITS[m[2] ?? '']! : NaN;
   if (!Number.isFinite(bytes) || bytes <= 0) {
     throw new Error(`invalid memory ${JSON.stringify(input)}: expected e.g. 512Mi, 2Gi, 1G or a number of bytes`);
   }
-  return bytes / 2 ** 20;
+  return Math.ceil(bytes);
+}
+
+/** As parseMemoryBytes, in MiB. */
+export function parseMemory(input: string | number): number {
+  return parseMemoryBytes(input) / 2 ** 20;
 }
