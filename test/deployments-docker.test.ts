@@ -71,6 +71,9 @@ describe('deployments served from containers', () => {
     // Not root: the step policy's user, as for steps.
     const inspected = await docker.getContainer(running[0]!.Id).inspect();
     expect(inspected.Config.User).toBe(`${DEFAULT_STEP_USER.uid}:${DEFAULT_STEP_USER.gid}`);
+    // The spec's resources hold the container: 256Mi and half a core.
+    expect(inspected.HostConfig.Memory).toBe(256 * 2 ** 20);
+    expect(inspected.HostConfig.NanoCpus).toBe(0.5e9);
 
     const predicted = await api.call('viewer', {
       method: 'POST',
