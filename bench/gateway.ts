@@ -9,11 +9,15 @@
  *   executor runs it (its requirements.txt venv, SLUICE_* environment, loopback port) with a small
  *   model (scaled logistic regression on scikit-learn's wine data), one 13-feature row per request:
  *   the server users deploy. Skipped, with the reason printed, when its venv cannot be built.
- * Per server and path: saturated (as many requests as the connections carry: throughput, latency
- * under load) and paced (a fixed total rate, the same for both paths, at most half of what the
- * server alone carried: the latency a request that does not queue pays).
- * Then, at the same concurrency: GET /healthz of the API (the floor of its request pipeline) and a
- * bare Fastify route in this process (the floor of any Fastify route on this machine right now).
+ * Per server and path: saturated (autocannon: as many requests as the connections carry: throughput,
+ * latency under load) and paced (bench/paced-load.ts in its own process: requests evenly spaced at a
+ * fixed rate, the same for both paths, at most half of what the server alone carried, latency from
+ * the moment each was due: what a request pays at a steady load that does not saturate the server).
+ * Then, at the same concurrency: GET /healthz of the API (the floor of its request pipeline), a
+ * bare Fastify route in this process (the floor of any Fastify route on this machine right now) and,
+ * for the trivial server, a bare node:http proxy in this process forwarding with the gateway's undici
+ * pool and nothing else (no routing, auth, validation, statistics): the most any Node proxy in the
+ * API's place can carry here.
  * `cpuUsPerRequest` is the CPU time of this process (API + load generator) per request: robust to the
  * machine's other load where latencies are not; its difference between the two paths is the
  * gateway's CPU cost per request (the model server runs apart, the load generator cancels out).
@@ -24,6 +28,7 @@ import { Client, Connection } from '@temporalio/client';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
@@ -31,6 +36,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
+import { Pool } from 'undici';
 import { PythonEnvs } from '../activities/executors/python-env.js';
 import { buildServer, listen } from '../api/server.js';
 import { issueKey } from '../core/access/keys.js';
@@ -41,6 +47,7 @@ import { migrateToLatest } from '../core/db/migrate.js';
 import { FileLogStore } from '../core/logs/index.js';
 import { defaultToolsDir } from '../core/temporal/binary.js';
 import { freePort } from '../core/temporal/dev-server.js';
+import type { PacedRequest, PacedResult } from './paced-load.js';
 
 const ROW = { fixed_acidity: 7.4, volatile_acidity: 0.7, citric_acid: 0, residual_sugar: 1.9, alcohol: 9.4 };
 
@@ -171,6 +178,8 @@ interface Measured {
   cpuUsPerRequest: number;
   /** Busy time of the main thread (the API's event loop; the load generator has its own) per request, µs. */
   mainThreadUsPerRequest: number;
+  /** Paced only: the generator's own lateness, p99 (ms). */
+  sendLagP99Ms?: number;
 }
 
 /** GET `url` without a body, else POST the body as JSON. */
@@ -180,7 +189,7 @@ interface Target {
   headers?: Record<string, string>;
 }
 
-async function fire(t: Target, connections: number, durationS: number, rate?: number): Promise<Measured> {
+async function fire(t: Target, connections: number, durationS: number): Promise<Measured> {
   const cpu = process.cpuUsage();
   const elu = performance.eventLoopUtilization();
   const r = await autocannon({
@@ -191,7 +200,6 @@ async function fire(t: Target, connections: number, durationS: number, rate?: nu
     connections,
     workers: 1,
     duration: durationS,
-    ...(rate ? { overallRate: rate } : {}),
   });
   return {
     requestsPerSec: Math.round(r.requests.average),
@@ -212,10 +220,49 @@ const option = (args: string[], name: string): string | undefined =>
 
 const print = (line: object) => process.stdout.write(`${JSON.stringify(line)}\n`);
 
+/**
+ * The paced load from its own process (bench/paced-load.ts), with this process's CPU and main-thread
+ * time per request (the API's alone here: the generator is not in it).
+ */
+async function firePaced(t: Target, connections: number, durationS: number, rate: number): Promise<Measured> {
+  const cpu = process.cpuUsage();
+  const elu = performance.eventLoopUtilization();
+  const req: PacedRequest = { url: t.url, body: t.body, headers: t.headers, rate, durationS, connections };
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, resolve(import.meta.dirname, 'paced-load.ts'), JSON.stringify(req)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => void (out += c.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`bench/paced-load.ts exited with ${code}`);
+  const r = JSON.parse(out) as PacedResult;
+  return {
+    requestsPerSec: r.requestsPerSec,
+    p50Ms: r.p50Ms,
+    p99Ms: r.p99Ms,
+    requests: r.requests,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    sendLagP99Ms: r.sendLagP99Ms,
+    mainThreadUsPerRequest: Math.round((performance.eventLoopUtilization(elu).active * 1000) / Math.max(1, r.requests)),
+    cpuUsPerRequest: Math.round(((u) => u.user + u.system)(process.cpuUsage(cpu)) / Math.max(1, r.requests)),
+  };
+}
+
+/** Warms up (2 s: JIT, pools), then measures at the given rate, evenly spaced. */
+async function measurePaced(t: Target, connections: number, durationS: number, rate: number): Promise<Measured> {
+  await firePaced(t, connections, 2, rate);
+  return firePaced(t, connections, durationS, rate);
+}
+
 /** Warms up (2 s: JIT, pools), then measures. */
-async function measure(t: Target, connections: number, durationS: number, rate?: number): Promise<Measured> {
-  await fire(t, connections, 2, rate);
-  return fire(t, connections, durationS, rate);
+async function measure(t: Target, connections: number, durationS: number): Promise<Measured> {
+  await fire(t, connections, 2);
+  return fire(t, connections, durationS);
 }
 
 interface Options {
@@ -235,11 +282,23 @@ async function benchServer(server: ModelServer, gateway: Target, o: Options): Pr
   };
   print({ case: 'gateway-saturated', ...base, path: 'direct', ...sat.d });
   print({ case: 'gateway-saturated', ...base, path: 'gateway', ...sat.g });
+  let floorRatio: number | undefined;
+  if (server.name === 'trivial') {
+    const floor = await nodeProxyFloor(server, o);
+    floorRatio = Number((floor.requestsPerSec / Math.max(1, sat.d.requestsPerSec)).toFixed(3));
+    print({
+      case: 'node-proxy-floor-saturated',
+      ...base,
+      path: 'bare node proxy',
+      ...floor,
+      throughputRatio: floorRatio,
+    });
+  }
   // Paced below what the server alone carries, or the rate would measure queueing, not the gateway.
   const rate = Math.max(1, Math.min(o.rate, Math.floor(sat.d.requestsPerSec / 2)));
   const paced = {
-    d: await measure(direct, o.connections, o.durationS, rate),
-    g: await measure(via, o.connections, o.durationS, rate),
+    d: await measurePaced(direct, o.connections, o.durationS, rate),
+    g: await measurePaced(via, o.connections, o.durationS, rate),
   };
   print({ case: 'gateway-paced', ...base, rate, path: 'direct', ...paced.d });
   print({ case: 'gateway-paced', ...base, rate, path: 'gateway', ...paced.g });
@@ -248,11 +307,12 @@ async function benchServer(server: ModelServer, gateway: Target, o: Options): Pr
     server: server.name,
     connections: o.connections,
     pacedRate: rate,
-    addedP50MsPaced: paced.g.p50Ms - paced.d.p50Ms,
-    addedP99MsPaced: paced.g.p99Ms - paced.d.p99Ms,
+    addedP50MsPaced: Number((paced.g.p50Ms - paced.d.p50Ms).toFixed(2)),
+    addedP99MsPaced: Number((paced.g.p99Ms - paced.d.p99Ms).toFixed(2)),
     addedP50MsSaturated: sat.g.p50Ms - sat.d.p50Ms,
     addedP99MsSaturated: sat.g.p99Ms - sat.d.p99Ms,
     throughputRatio: Number((sat.g.requestsPerSec / Math.max(1, sat.d.requestsPerSec)).toFixed(3)),
+    ...(floorRatio === undefined ? {} : { nodeProxyFloorThroughputRatio: floorRatio }),
     directCpuUsPerRequest: sat.d.cpuUsPerRequest,
     gatewayPathCpuUsPerRequest: sat.g.cpuUsPerRequest,
     // The load generator's own share cancels out: what remains is the gateway's CPU per request.
@@ -267,6 +327,49 @@ async function benchServer(server: ModelServer, gateway: Target, o: Options): Pr
     throughput: summary.throughputRatio >= 0.8,
   };
   print({ ...summary, targetsMet });
+}
+
+/**
+ * The ceiling of any Node proxy in the API's place: a bare node:http server in this process that
+ * forwards each POST to the model server through an undici pool like the gateway's and copies the
+ * answer back; no routing, auth, validation, statistics or logging.
+ */
+async function nodeProxyFloor(server: ModelServer, o: Options): Promise<Measured> {
+  const pool = new Pool(server.url, { connections: o.connections, keepAliveTimeout: 30_000 });
+  const proxy = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      pool
+        .request({
+          path: '/predict',
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: Buffer.concat(chunks),
+        })
+        .then(async (up) => {
+          const text = await up.body.text();
+          res.writeHead(up.statusCode, {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(text),
+          });
+          res.end(text);
+        })
+        .catch(() => {
+          res.writeHead(502).end();
+        });
+    });
+  });
+  proxy.keepAliveTimeout = 60_000;
+  const port = await freePort();
+  await new Promise<void>((r) => proxy.listen(port, '127.0.0.1', r));
+  try {
+    return await measure({ url: `http://127.0.0.1:${port}/predict`, body: server.body }, o.connections, o.durationS);
+  } finally {
+    proxy.closeAllConnections();
+    await new Promise((r) => proxy.close(r));
+    await pool.close();
+  }
 }
 
 /** A bare Fastify route in this process at the same concurrency: what any Fastify route costs here, now. */
