@@ -189,9 +189,24 @@ interface Target {
   headers?: Record<string, string>;
 }
 
-async function fire(t: Target, connections: number, durationS: number): Promise<Measured> {
+/** What a load generator reports; `costed` adds this process's share. */
+type Load = Omit<Measured, 'cpuUsPerRequest' | 'mainThreadUsPerRequest'>;
+
+/** Runs a load and adds this process's CPU and main-thread time per request during it. */
+async function costed(load: () => Promise<Load>): Promise<Measured> {
   const cpu = process.cpuUsage();
   const elu = performance.eventLoopUtilization();
+  const r = await load();
+  const n = Math.max(1, r.requests);
+  return {
+    ...r,
+    mainThreadUsPerRequest: Math.round((performance.eventLoopUtilization(elu).active * 1000) / n),
+    cpuUsPerRequest: Math.round(((u) => u.user + u.system)(process.cpuUsage(cpu)) / n),
+  };
+}
+
+/** autocannon in a worker thread of this process: as many requests as the connections carry. */
+async function saturated(t: Target, connections: number, durationS: number): Promise<Load> {
   const r = await autocannon({
     url: t.url,
     ...(t.body === undefined
@@ -208,11 +223,21 @@ async function fire(t: Target, connections: number, durationS: number): Promise<
     requests: r.requests.total,
     non2xx: r.non2xx,
     errors: r.errors,
-    mainThreadUsPerRequest: Math.round(
-      (performance.eventLoopUtilization(elu).active * 1000) / Math.max(1, r.requests.total),
-    ),
-    cpuUsPerRequest: Math.round(((u) => u.user + u.system)(process.cpuUsage(cpu)) / Math.max(1, r.requests.total)),
   };
+}
+
+/** bench/paced-load.ts in its own process (its CPU is not this process's): evenly spaced requests at `rate`. */
+async function paced(t: Target, connections: number, durationS: number, rate: number): Promise<Load> {
+  const req: PacedRequest = { url: t.url, body: t.body, headers: t.headers, rate, durationS, connections };
+  const script = resolve(import.meta.dirname, 'paced-load.ts');
+  const child = spawn(process.execPath, [...process.execArgv, script, JSON.stringify(req)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => void (out += c.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`bench/paced-load.ts exited with ${code}`);
+  return JSON.parse(out) as PacedResult;
 }
 
 const option = (args: string[], name: string): string | undefined =>
@@ -220,49 +245,12 @@ const option = (args: string[], name: string): string | undefined =>
 
 const print = (line: object) => process.stdout.write(`${JSON.stringify(line)}\n`);
 
-/**
- * The paced load from its own process (bench/paced-load.ts), with this process's CPU and main-thread
- * time per request (the API's alone here: the generator is not in it).
- */
-async function firePaced(t: Target, connections: number, durationS: number, rate: number): Promise<Measured> {
-  const cpu = process.cpuUsage();
-  const elu = performance.eventLoopUtilization();
-  const req: PacedRequest = { url: t.url, body: t.body, headers: t.headers, rate, durationS, connections };
-  const child = spawn(
-    process.execPath,
-    [...process.execArgv, resolve(import.meta.dirname, 'paced-load.ts'), JSON.stringify(req)],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => void (out += c.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  if (code !== 0) throw new Error(`bench/paced-load.ts exited with ${code}`);
-  const r = JSON.parse(out) as PacedResult;
-  return {
-    requestsPerSec: r.requestsPerSec,
-    p50Ms: r.p50Ms,
-    p99Ms: r.p99Ms,
-    requests: r.requests,
-    non2xx: r.non2xx,
-    errors: r.errors,
-    sendLagP99Ms: r.sendLagP99Ms,
-    mainThreadUsPerRequest: Math.round((performance.eventLoopUtilization(elu).active * 1000) / Math.max(1, r.requests)),
-    cpuUsPerRequest: Math.round(((u) => u.user + u.system)(process.cpuUsage(cpu)) / Math.max(1, r.requests)),
-  };
-}
-
-/** Warms up (2 s: JIT, pools), then measures at the given rate, evenly spaced. */
-async function measurePaced(t: Target, connections: number, durationS: number, rate: number): Promise<Measured> {
-  await firePaced(t, connections, 2, rate);
-  return firePaced(t, connections, durationS, rate);
-}
-
-/** Warms up (2 s: JIT, pools), then measures. */
-async function measure(t: Target, connections: number, durationS: number): Promise<Measured> {
-  await fire(t, connections, 2);
-  return fire(t, connections, durationS);
+/** Warms up (2 s: JIT, pools), then measures: saturated, or paced when `rate` is given. */
+async function measure(t: Target, connections: number, durationS: number, rate?: number): Promise<Measured> {
+  const run = (d: number) =>
+    costed(() => (rate === undefined ? saturated(t, connections, d) : paced(t, connections, d, rate)));
+  await run(2);
+  return run(durationS);
 }
 
 interface Options {
@@ -297,8 +285,8 @@ async function benchServer(server: ModelServer, gateway: Target, o: Options): Pr
   // Paced below what the server alone carries, or the rate would measure queueing, not the gateway.
   const rate = Math.max(1, Math.min(o.rate, Math.floor(sat.d.requestsPerSec / 2)));
   const paced = {
-    d: await measurePaced(direct, o.connections, o.durationS, rate),
-    g: await measurePaced(via, o.connections, o.durationS, rate),
+    d: await measure(direct, o.connections, o.durationS, rate),
+    g: await measure(via, o.connections, o.durationS, rate),
   };
   print({ case: 'gateway-paced', ...base, rate, path: 'direct', ...paced.d });
   print({ case: 'gateway-paced', ...base, rate, path: 'gateway', ...paced.g });

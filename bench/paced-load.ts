@@ -25,6 +25,7 @@ export interface PacedRequest {
 }
 
 export interface PacedResult {
+  /** Requests answered 2xx (latencies are theirs); the others are counted in non2xx and errors. */
   requests: number;
   requestsPerSec: number;
   p50Ms: number;
